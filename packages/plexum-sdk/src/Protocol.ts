@@ -1,0 +1,267 @@
+/**
+ * The canonical types of the Plexum provider protocol v1 (§4 and §5), as Schemas.
+ *
+ * Wire JSON is camelCase. Unknown fields are ignored, and `null` counts as absent for
+ * every optional field.
+ */
+import { Option, Schema, SchemaGetter } from "effect"
+
+/** The protocol version this SDK speaks. */
+export const PROTOCOL_VERSION = 1
+
+/** An optional field that also accepts `null`, decoded as absent. */
+export const absentWhenNull = <S extends Schema.Top>(schema: S) =>
+  Schema.optionalKey(Schema.NullOr(schema)).pipe(
+    Schema.decodeTo(Schema.optionalKey(Schema.toType(schema)), {
+      decode: SchemaGetter.transformOptional((value) => Option.filter(value, (v) => v !== null)),
+      encode: SchemaGetter.passthrough()
+    })
+  )
+
+const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
+
+/** A prompt-cache breakpoint, passed upstream as `cache_control`. */
+export const CacheControl = Schema.Struct({ type: Schema.Literal("ephemeral") })
+export type CacheControl = typeof CacheControl.Type
+
+export const TextBlock = Schema.Struct({
+  type: Schema.Literal("text"),
+  text: Schema.String,
+  cacheControl: absentWhenNull(CacheControl)
+})
+export type TextBlock = typeof TextBlock.Type
+
+export const ThinkingBlock = Schema.Struct({
+  type: Schema.Literal("thinking"),
+  thinking: Schema.String,
+  signature: Schema.String
+})
+export type ThinkingBlock = typeof ThinkingBlock.Type
+
+export const RedactedThinkingBlock = Schema.Struct({
+  type: Schema.Literal("redacted_thinking"),
+  data: Schema.String
+})
+export type RedactedThinkingBlock = typeof RedactedThinkingBlock.Type
+
+export const ToolUseBlock = Schema.Struct({
+  type: Schema.Literal("tool_use"),
+  id: NonEmptyString,
+  name: NonEmptyString,
+  input: Schema.Unknown,
+  cacheControl: absentWhenNull(CacheControl)
+})
+export type ToolUseBlock = typeof ToolUseBlock.Type
+
+export const ImageBlock = Schema.Struct({
+  type: Schema.Literal("image"),
+  source: Schema.Struct({
+    type: Schema.Literal("base64"),
+    mediaType: Schema.String,
+    data: Schema.String
+  }),
+  cacheControl: absentWhenNull(CacheControl)
+})
+export type ImageBlock = typeof ImageBlock.Type
+
+export const ToolResultBlock = Schema.Struct({
+  type: Schema.Literal("tool_result"),
+  toolUseId: NonEmptyString,
+  content: Schema.Union([Schema.String, Schema.Array(Schema.Union([TextBlock, ImageBlock]))]),
+  isError: absentWhenNull(Schema.Boolean),
+  cacheControl: absentWhenNull(CacheControl)
+})
+export type ToolResultBlock = typeof ToolResultBlock.Type
+
+export const ContentBlock = Schema.Union([
+  TextBlock,
+  ThinkingBlock,
+  RedactedThinkingBlock,
+  ToolUseBlock,
+  ToolResultBlock,
+  ImageBlock
+])
+export type ContentBlock = typeof ContentBlock.Type
+
+/** The blocks an assistant turn produces, in the order the upstream sent them. */
+export type AssistantBlock = TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock
+
+export const Message = Schema.Struct({
+  role: Schema.Literals(["user", "assistant"]),
+  content: Schema.Union([Schema.String, Schema.Array(ContentBlock)])
+})
+export type Message = typeof Message.Type
+
+export const Tool = Schema.Struct({
+  name: NonEmptyString,
+  description: absentWhenNull(Schema.String),
+  inputSchema: Schema.Record(Schema.String, Schema.Unknown),
+  cacheControl: absentWhenNull(CacheControl)
+})
+export type Tool = typeof Tool.Type
+
+export const ToolChoice = Schema.Union([
+  Schema.Struct({ type: Schema.Literals(["auto", "any", "none"]) }),
+  Schema.Struct({ type: Schema.Literal("tool"), name: NonEmptyString })
+])
+export type ToolChoice = typeof ToolChoice.Type
+
+export const ThinkingConfig = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("enabled"), budgetTokens: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }),
+  Schema.Struct({ type: Schema.Literal("disabled") })
+])
+export type ThinkingConfig = typeof ThinkingConfig.Type
+
+export const TurnRequest = Schema.Struct({
+  model: NonEmptyString,
+  system: absentWhenNull(Schema.Union([Schema.String, Schema.Array(TextBlock)])),
+  messages: Schema.Array(Message),
+  tools: absentWhenNull(Schema.Array(Tool)),
+  toolChoice: absentWhenNull(ToolChoice),
+  maxTokens: absentWhenNull(Schema.Int.check(Schema.isGreaterThan(0))),
+  temperature: absentWhenNull(Schema.Finite),
+  topP: absentWhenNull(Schema.Finite),
+  stopSequences: absentWhenNull(Schema.Array(Schema.String)),
+  thinking: absentWhenNull(ThinkingConfig),
+  metadata: absentWhenNull(Schema.Struct({ userId: absentWhenNull(Schema.String) }))
+})
+export type TurnRequest = typeof TurnRequest.Type
+
+export const Usage = Schema.Struct({
+  inputTokens: Schema.Number,
+  outputTokens: Schema.Number,
+  cacheReadInputTokens: Schema.optionalKey(Schema.Number),
+  cacheCreationInputTokens: Schema.optionalKey(Schema.Number)
+})
+export type Usage = typeof Usage.Type
+
+/** The stop reasons the protocol names. Hosts must also tolerate other strings. */
+export const KNOWN_STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"] as const
+export type KnownStopReason = typeof KNOWN_STOP_REASONS[number]
+export const StopReason = Schema.String
+export type StopReason = KnownStopReason | (string & {})
+
+export const BlockStartBlock = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("text") }),
+  Schema.Struct({ type: Schema.Literal("thinking") }),
+  Schema.Struct({ type: Schema.Literal("redacted_thinking"), data: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("tool_use"), id: Schema.String, name: Schema.String })
+])
+export type BlockStartBlock = typeof BlockStartBlock.Type
+
+export const TurnEvent = Schema.Union([
+  Schema.Struct({ type: Schema.Literal("turn_start"), messageId: Schema.String, model: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("block_start"), index: Schema.Int, block: BlockStartBlock }),
+  Schema.Struct({ type: Schema.Literal("text_delta"), index: Schema.Int, text: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("thinking_delta"), index: Schema.Int, thinking: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("signature_delta"), index: Schema.Int, signature: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("tool_input_delta"), index: Schema.Int, partialJson: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("block_stop"), index: Schema.Int, block: ContentBlock }),
+  Schema.Struct({ type: Schema.Literal("usage"), usage: Usage }),
+  Schema.Struct({
+    type: Schema.Literal("turn_stop"),
+    stopReason: StopReason,
+    stopSequence: Schema.optionalKey(Schema.String),
+    usage: Usage
+  })
+])
+export type TurnEvent = typeof TurnEvent.Type
+
+export const TurnResult = Schema.Struct({
+  turnId: Schema.String,
+  stopReason: StopReason,
+  stopSequence: Schema.optionalKey(Schema.String),
+  usage: Usage,
+  content: Schema.Array(ContentBlock)
+})
+export type TurnResult = typeof TurnResult.Type
+
+export const ModelDescriptor = Schema.Struct({
+  id: NonEmptyString,
+  displayName: Schema.String,
+  contextWindow: Schema.Int.check(Schema.isGreaterThan(0)),
+  maxOutputTokens: Schema.Int.check(Schema.isGreaterThan(0)),
+  supports: Schema.Struct({ thinking: Schema.Boolean, tools: Schema.Boolean, images: Schema.Boolean }),
+  note: Schema.optionalKey(Schema.String)
+})
+export type ModelDescriptor = typeof ModelDescriptor.Type
+
+export const FAILURE_TAGS = [
+  "ConfigInvalid",
+  "AuthFailed",
+  "InsufficientBalance",
+  "ModelNotInPlan",
+  "RateLimited",
+  "Overloaded",
+  "InvalidRequest",
+  "ContextTooLong",
+  "ContentFiltered",
+  "UpstreamUnavailable",
+  "UpstreamProtocol",
+  "Timeout",
+  "UpstreamError"
+] as const
+export const FailureTag = Schema.Literals(FAILURE_TAGS)
+export type FailureTag = typeof FailureTag.Type
+
+export const UpstreamDetails = Schema.Struct({
+  httpStatus: Schema.optionalKey(Schema.Int),
+  code: Schema.optionalKey(Schema.Int),
+  type: Schema.optionalKey(Schema.String),
+  message: Schema.optionalKey(Schema.String),
+  requestId: Schema.optionalKey(Schema.String)
+})
+export type UpstreamDetails = typeof UpstreamDetails.Type
+
+/** `data` of a -32001 error: why a turn failed, and what the person can do about it. */
+export const ProviderFailure = Schema.Struct({
+  tag: FailureTag,
+  message: Schema.String,
+  retryable: Schema.Boolean,
+  retryAfterMs: Schema.optionalKey(Schema.Number),
+  hint: Schema.optionalKey(Schema.String),
+  upstream: Schema.optionalKey(UpstreamDetails)
+})
+export type ProviderFailure = typeof ProviderFailure.Type
+
+export const InitializeParams = Schema.Struct({
+  protocolVersion: Schema.Number,
+  host: absentWhenNull(Schema.Struct({ name: Schema.String, version: Schema.String })),
+  pluginDir: absentWhenNull(Schema.String)
+})
+export type InitializeParams = typeof InitializeParams.Type
+
+export const InitializeResult = Schema.Struct({
+  protocolVersion: Schema.Literal(PROTOCOL_VERSION),
+  plugin: Schema.Struct({ id: Schema.String, version: Schema.String }),
+  kind: Schema.Literal("provider"),
+  models: Schema.Array(ModelDescriptor)
+})
+export type InitializeResult = typeof InitializeResult.Type
+
+export const TurnParams = Schema.Struct({ turnId: NonEmptyString, request: TurnRequest })
+export type TurnParams = typeof TurnParams.Type
+
+export const CancelParams = Schema.Struct({ turnId: Schema.String })
+
+export const TurnEventParams = Schema.Struct({ turnId: Schema.String, seq: Schema.Int, event: TurnEvent })
+export type TurnEventParams = typeof TurnEventParams.Type
+
+/** JSON-RPC error codes of §5. */
+export const ErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  NotInitialized: -32002,
+  Cancelled: -32800,
+  ProviderFailure: -32001
+} as const
+export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode]
+
+/** One problem in a rejected params object; `path` is relative to `params`, e.g. `request.messages[0].role`. */
+export interface ParamIssue {
+  readonly path: string
+  readonly message: string
+}

@@ -1,0 +1,223 @@
+/**
+ * `serve(plugin)`: the protocol side of a provider plugin (§3, §5). The dispatcher knows
+ * the methods and the lifecycle; the transport (./Transport.ts) knows stdio.
+ */
+import { Cause, Effect, Exit, FiberMap, Schema, SchemaIssue, Stream } from "effect"
+import type { Scope, Stdio } from "effect"
+import { errorLine, type IncomingMessage, notificationLine, parseLine, type RequestId, responseLine } from "./Framing.ts"
+import { type ProviderPlugin, toProviderFailure, type TurnFailure } from "./Plugin.ts"
+import {
+  CancelParams,
+  ErrorCode,
+  InitializeParams,
+  type InitializeResult,
+  type ParamIssue,
+  PROTOCOL_VERSION,
+  type TurnEvent,
+  TurnParams
+} from "./Protocol.ts"
+import { emptyTurnResultFold, foldTurnEvents, turnResultOf } from "./TurnResultFold.ts"
+import { makeStdioTransport } from "./Transport.ts"
+
+/** The protocol's bound on how long shutdown may take, less a margin for process exit. */
+const SHUTDOWN_FLUSH_MS = 1_500
+
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>(
+    (out, key) => typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`,
+    ""
+  )
+
+/** Decodes params against a schema, listing every problem as `{path, message}`. */
+export const decodeParams = <S extends Schema.Top & { readonly DecodingServices: never }>(schema: S) => {
+  const decode = Schema.decodeUnknownResult(schema)
+  return (params: unknown): { readonly ok: true; readonly value: S["Type"] } | { readonly ok: false; readonly issues: ReadonlyArray<ParamIssue> } => {
+    const result = decode(params ?? {}, { errors: "all", onExcessProperty: "ignore" })
+    if (result._tag === "Success") return { ok: true, value: result.success }
+    return {
+      ok: false,
+      issues: formatIssues(result.failure.issue).issues.map((issue) => ({
+        path: formatPath((issue.path ?? []).map((segment) => typeof segment === "object" ? segment.key : segment)),
+        message: issue.message
+      }))
+    }
+  }
+}
+
+const decodeInitialize = decodeParams(InitializeParams)
+const decodeTurn = decodeParams(TurnParams)
+const decodeCancel = decodeParams(CancelParams)
+
+const invalidParams = (id: RequestId, issues: ReadonlyArray<ParamIssue>) =>
+  errorLine(id, ErrorCode.InvalidParams, `Invalid params: ${issues.map((i) => `${i.path || "params"}: ${i.message}`).join("; ")}`, { issues })
+
+const turnReply = (id: RequestId, turnId: string, exit: Exit.Exit<unknown, TurnFailure>): string => {
+  if (Exit.isSuccess(exit)) return responseLine(id, exit.value)
+  const failure = Cause.findErrorOption(exit.cause)
+  if (failure._tag === "Some") {
+    const data = toProviderFailure(failure.value)
+    return errorLine(id, ErrorCode.ProviderFailure, data.message, data)
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) {
+    return errorLine(id, ErrorCode.Cancelled, `Turn ${turnId} was cancelled`, { tag: "Cancelled" })
+  }
+  return errorLine(id, ErrorCode.InternalError, `Internal error in turn ${turnId}: ${String(Cause.squash(exit.cause))}`)
+}
+
+/** What the dispatcher tells the read loop after a line. */
+type Next = "continue" | "stop"
+
+export interface Dispatcher {
+  readonly handle: (message: IncomingMessage) => Effect.Effect<Next>
+  /** Cancels every in-flight turn; each one is answered -32800 before this returns. */
+  readonly cancelAll: Effect.Effect<void>
+}
+
+/** The protocol: methods, lifecycle and turns. `send` takes whole lines. */
+export const makeDispatcher = <R>(
+  plugin: ProviderPlugin<R>,
+  send: (text: string) => Effect.Effect<void>
+): Effect.Effect<Dispatcher, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const turns = yield* FiberMap.make<string>()
+    const inFlight = new Set<string>()
+    let initialized = false
+
+    const runTurn = (id: RequestId, params: TurnParams) => {
+      const { turnId, request } = params
+      let seq = 0
+      let fold = emptyTurnResultFold()
+      const relay = (events: ReadonlyArray<TurnEvent>) => {
+        let text = ""
+        for (const event of events) text += notificationLine("turn/event", { turnId, seq: seq++, event })
+        fold = foldTurnEvents(fold, events)
+        return send(text)
+      }
+      return plugin.turn(request, { turnId }).pipe(
+        Stream.runForEachArray(relay),
+        Effect.flatMap(() => {
+          const result = turnResultOf(fold, turnId)
+          return result === undefined
+            ? Effect.die(new Error("the plugin's turn stream ended without turn_stop"))
+            : Effect.succeed(result)
+        }),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            inFlight.delete(turnId)
+            return Effect.all([
+              Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
+                ? Effect.logWarning(`turn ${turnId} failed`, Cause.pretty(exit.cause))
+                : Effect.logDebug(`turn ${turnId} ended`, exit._tag),
+              send(turnReply(id, turnId, exit))
+            ])
+          })
+        )
+      )
+    }
+
+    const request = (id: RequestId, method: string, params: unknown): Effect.Effect<Next, never, R> => {
+      const reply = (line: string) => Effect.as(send(line), "continue" as const)
+      switch (method) {
+        case "ping":
+          return reply(responseLine(id, {}))
+        case "shutdown":
+          return cancelAll.pipe(Effect.andThen(send(responseLine(id, null))), Effect.as("stop" as const))
+        case "initialize": {
+          const decoded = decodeInitialize(params)
+          if (!decoded.ok) return reply(invalidParams(id, decoded.issues))
+          if (decoded.value.protocolVersion !== PROTOCOL_VERSION) {
+            return reply(errorLine(
+              id,
+              ErrorCode.InvalidParams,
+              `Unsupported protocolVersion ${decoded.value.protocolVersion}: this plugin supports protocolVersion ${PROTOCOL_VERSION}`,
+              { issues: [{ path: "protocolVersion", message: `Expected ${PROTOCOL_VERSION}` }], supported: [PROTOCOL_VERSION] }
+            ))
+          }
+          return Effect.gen(function*() {
+            yield* plugin.initialize(decoded.value)
+            initialized = true
+            const result: InitializeResult = {
+              protocolVersion: PROTOCOL_VERSION,
+              plugin: { id: plugin.id, version: plugin.version },
+              kind: "provider",
+              models: yield* plugin.models
+            }
+            return yield* reply(responseLine(id, result))
+          })
+        }
+      }
+      if (!initialized) {
+        return reply(errorLine(id, ErrorCode.NotInitialized, `Not initialized: send initialize before ${method}`))
+      }
+      switch (method) {
+        case "provider/models":
+          return Effect.flatMap(plugin.models, (models) => reply(responseLine(id, { models })))
+        case "provider/turn": {
+          const decoded = decodeTurn(params)
+          if (!decoded.ok) return reply(invalidParams(id, decoded.issues))
+          const { turnId } = decoded.value
+          if (inFlight.has(turnId)) {
+            return reply(invalidParams(id, [{ path: "turnId", message: `turn ${turnId} is already in flight` }]))
+          }
+          inFlight.add(turnId)
+          return FiberMap.run(turns, turnId, runTurn(id, decoded.value)).pipe(Effect.as("continue" as const))
+        }
+        default:
+          return reply(errorLine(id, ErrorCode.MethodNotFound, `Method not found: ${method}`))
+      }
+    }
+
+    const notification = (method: string, params: unknown): Effect.Effect<Next> => {
+      if (method !== "$/cancel") return Effect.succeed("continue")
+      const decoded = decodeCancel(params)
+      if (!decoded.ok) return Effect.as(Effect.logWarning("ignored $/cancel with invalid params"), "continue")
+      return FiberMap.remove(turns, decoded.value.turnId).pipe(Effect.as("continue" as const))
+    }
+
+    const cancelAll = FiberMap.clear(turns)
+
+    const handle = (message: IncomingMessage): Effect.Effect<Next, never, R> => {
+      switch (message._tag) {
+        case "Blank":
+          return Effect.succeed("continue")
+        case "Rejected":
+          return Effect.as(send(message.reply), "continue")
+        case "Notification":
+          return notification(message.method, message.params)
+        case "Request":
+          return request(message.id, message.method, message.params).pipe(
+            Effect.catchCause((cause) =>
+              Effect.logError(`request ${message.method} failed`, Cause.pretty(cause)).pipe(
+                Effect.andThen(send(errorLine(message.id, ErrorCode.InternalError, `Internal error in ${message.method}`))),
+                Effect.as("continue" as const)
+              )
+            )
+          )
+      }
+    }
+
+    return { handle, cancelAll } as Dispatcher
+  })
+
+/**
+ * Serves a plugin over stdio until `shutdown`, stdin EOF or interruption (SIGTERM/SIGINT
+ * under `NodeRuntime.runMain`). Every way out cancels in-flight turns, answers them -32800
+ * and flushes stdout.
+ */
+export const serve = <R>(plugin: ProviderPlugin<R>): Effect.Effect<void, never, R | Stdio.Stdio> =>
+  Effect.gen(function*() {
+    const transport = yield* makeStdioTransport
+    const dispatcher = yield* makeDispatcher(plugin, transport.send)
+    const stop = dispatcher.cancelAll.pipe(
+      Effect.timeoutOption(SHUTDOWN_FLUSH_MS),
+      Effect.andThen(transport.close(SHUTDOWN_FLUSH_MS))
+    )
+    yield* transport.lines.pipe(
+      Stream.mapEffect((line) => dispatcher.handle(parseLine(line))),
+      Stream.takeUntil((next) => next === "stop"),
+      Stream.runDrain,
+      Effect.ensuring(stop)
+    )
+  }).pipe(Effect.scoped)

@@ -1,0 +1,217 @@
+/**
+ * The plugin's configuration: `config.json` in the host's `pluginDir`, else in
+ * `$PLEXUM_HOME/plugins/plexum-minimax-provider/`, overridden by `MINIMAX_API_KEY`,
+ * `MINIMAX_REGION` and `MINIMAX_BASE_URL`. Every problem is a ConfigInvalid naming the file
+ * (or variable) and the field; no message ever contains the key.
+ */
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { ModelDescriptor } from "@plexum/sdk"
+import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
+import { type Catalog, mergeCatalog } from "../catalog.ts"
+import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
+
+export const PLUGIN_ID = "plexum-minimax-provider"
+
+export type Region = "global" | "cn"
+export type AuthHeaderMode = "bearer" | "x-api-key" | "both"
+
+export const REGION_BASE_URLS: Record<Region, string> = {
+  global: "https://api.minimax.io/anthropic",
+  cn: "https://api.minimaxi.com/anthropic"
+}
+
+export const DEFAULTS = {
+  maxTokensDefault: 4096,
+  authHeader: "bearer" as AuthHeaderMode,
+  requestTimeoutMs: 60_000,
+  streamIdleTimeoutMs: 120_000,
+  maxRetries: 2
+}
+
+/** The configuration a turn runs with. */
+export interface MinimaxConfig {
+  readonly path: string
+  readonly apiKey: Redacted.Redacted<string>
+  readonly region: Region
+  /** Normalised: no trailing `/` and no trailing `/v1`. */
+  readonly baseUrl: string
+  readonly maxTokensDefault: number
+  readonly authHeader: AuthHeaderMode
+  readonly requestTimeoutMs: number
+  readonly streamIdleTimeoutMs: number
+  readonly maxRetries: number
+  readonly models: Catalog
+}
+
+/** Where the file is looked for and what was found there, for `--probe`. */
+export interface ConfigLocation {
+  readonly path: string
+  readonly found: boolean
+  /** e.g. "0600"; absent when the file is missing. */
+  readonly mode?: string
+}
+
+const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+
+const ConfigFile = Schema.Struct({
+  api_key: Schema.optionalKey(Schema.String),
+  region: Schema.optionalKey(Schema.Literals(["global", "cn"])),
+  base_url: Schema.optionalKey(Schema.String),
+  max_tokens_default: Schema.optionalKey(positiveInt),
+  auth_header: Schema.optionalKey(Schema.Literals(["bearer", "x-api-key", "both"])),
+  request_timeout_ms: Schema.optionalKey(positiveInt),
+  stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
+  max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
+  models: Schema.optionalKey(Schema.Array(ModelDescriptor))
+})
+type ConfigFile = typeof ConfigFile.Type
+const KNOWN_FIELDS = new Set(Object.keys(ConfigFile.fields))
+
+const decodeConfigFile = Schema.decodeUnknownResult(ConfigFile)
+const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+const looksLikeKey = (value: string) => /^sk-[a-z]+-/i.test(value.trim())
+
+/** A base URL the plugin can append `/v1/messages` to, or why not. The value is never echoed. */
+export const normaliseBaseUrl = (raw: string): { readonly ok: true; readonly url: string } | { readonly ok: false; readonly why: string } => {
+  if (looksLikeKey(raw)) return { ok: false, why: "looks like an API key; put the key in api_key and a URL here" }
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    return { ok: false, why: "is not a URL (expected e.g. https://api.minimax.io/anthropic)" }
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { ok: false, why: "must be an https:// URL" }
+  if (url.protocol === "http:" && !LOOPBACK_HOST.test(url.hostname)) {
+    return { ok: false, why: "uses plain http:// for a host that is not loopback; use https:// so the key is not sent in clear" }
+  }
+  if (url.username !== "" || url.password !== "") return { ok: false, why: "must not carry credentials; put the key in api_key" }
+  const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "").replace(/\/+$/, "")
+  return { ok: true, url: `${url.origin}${path}${url.search}` }
+}
+
+export class PluginConfig extends Context.Service<PluginConfig, {
+  /** Where config.json is for this pluginDir (or the default). */
+  readonly locate: (pluginDir?: string) => Effect.Effect<ConfigLocation>
+  /** Reads, validates and merges file and environment. */
+  readonly load: (pluginDir?: string) => Effect.Effect<MinimaxConfig, ConfigInvalid>
+}>()("plexum-minimax-provider/PluginConfig") {
+  static readonly make = Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const env = yield* Effect.all({
+      plexumHome: Config.option(Config.String("PLEXUM_HOME")),
+      home: Config.option(Config.String("HOME")),
+      apiKey: Config.option(Config.String("MINIMAX_API_KEY")),
+      region: Config.option(Config.String("MINIMAX_REGION")),
+      baseUrl: Config.option(Config.String("MINIMAX_BASE_URL"))
+    }).pipe(Effect.orDie)
+    const nonEmpty = (value: Option.Option<string>) => Option.filter(value, (v) => v.trim() !== "")
+    const plexumHome = Option.getOrElse(nonEmpty(env.plexumHome), () => join(Option.getOrElse(nonEmpty(env.home), homedir), ".plexum"))
+    const warnedModes = new Set<string>()
+
+    const pathFor = (pluginDir?: string) => join(pluginDir ?? join(plexumHome, "plugins", PLUGIN_ID), "config.json")
+
+    const locate = (pluginDir?: string) => {
+      const path = pathFor(pluginDir)
+      return fs.stat(path).pipe(
+        Effect.map((info): ConfigLocation => ({ path, found: true, mode: (info.mode & 0o777).toString(8).padStart(4, "0") })),
+        Effect.orElseSucceed((): ConfigLocation => ({ path, found: false }))
+      )
+    }
+
+    const invalid = (message: string, hint?: string) =>
+      new ConfigInvalid({
+        message,
+        retryable: false,
+        hint: hint ?? "Fix the field named in the message; see the README's configuration table."
+      })
+
+    const readFile = (location: ConfigLocation): Effect.Effect<ConfigFile | undefined, ConfigInvalid> => {
+      const { path } = location
+      if (!location.found) return Effect.succeed(undefined)
+      return Effect.gen(function*() {
+        if (location.mode !== undefined && (parseInt(location.mode, 8) & 0o077) !== 0 && !warnedModes.has(path)) {
+          warnedModes.add(path)
+          yield* Effect.logWarning(`${path} can be read by group or others (mode ${location.mode}); run: chmod 600 ${path}`)
+        }
+        const text = yield* fs.readFileString(path).pipe(
+          Effect.mapError(() => invalid(`${path} could not be read`, `Check that the file is readable by this user: ls -l ${path}`))
+        )
+        let json: unknown
+        try {
+          json = JSON.parse(text.replace(/^\uFEFF/, ""))
+        } catch {
+          return yield* invalid(`${path} is not valid JSON`, `Write it as a JSON object, e.g. {"api_key": "sk-cp-…", "region": "global"}`)
+        }
+        if (typeof json !== "object" || json === null || Array.isArray(json)) {
+          return yield* invalid(`${path} must hold a JSON object`, `Write it as a JSON object, e.g. {"api_key": "sk-cp-…", "region": "global"}`)
+        }
+        const unknown = Object.keys(json).filter((key) => !KNOWN_FIELDS.has(key))
+        if (unknown.length > 0) yield* Effect.logWarning(`${path}: unknown field(s) ignored: ${unknown.join(", ")}`)
+        const decoded = decodeConfigFile(json, { errors: "all" })
+        if (decoded._tag === "Failure") {
+          const problems = formatIssues(decoded.failure.issue).issues.map((issue) =>
+            `field ${(issue.path ?? []).map((p) => typeof p === "object" ? String(p.key) : String(p)).join(".") || "(root)"}: ${issue.message}`
+          )
+          return yield* invalid(`${path} is invalid: ${problems.join("; ")}`)
+        }
+        return decoded.success
+      })
+    }
+
+    const load = (pluginDir?: string) =>
+      Effect.gen(function*() {
+        const location = yield* locate(pluginDir)
+        const { path } = location
+        const file = (yield* readFile(location)) ?? {}
+
+        const envKey = nonEmpty(env.apiKey)
+        const rawKey = Option.isSome(envKey) ? envKey.value : file.api_key
+        const keySource = Option.isSome(envKey) ? "MINIMAX_API_KEY" : `${path} field api_key`
+        if (rawKey === undefined || rawKey.trim() === "") {
+          return yield* invalid(
+            location.found ? `${path} has no api_key` : `No config.json at ${path}, and MINIMAX_API_KEY is not set`,
+            `Create ${path} (chmod 600) with {"api_key": "sk-cp-… or sk-api-…", "region": "global"}, or set MINIMAX_API_KEY.`
+          )
+        }
+        const key = rawKey.trim()
+        if (/\s/.test(key) || /^https?:\/\//i.test(key)) {
+          return yield* invalid(`${keySource} does not look like an API key (it holds a URL or white space)`)
+        }
+
+        const envRegion = nonEmpty(env.region)
+        let region: Region = file.region ?? "global"
+        if (Option.isSome(envRegion)) {
+          const value = envRegion.value.trim().toLowerCase()
+          if (value !== "global" && value !== "cn") return yield* invalid(`MINIMAX_REGION must be "global" or "cn"`)
+          region = value
+        }
+
+        const envBase = nonEmpty(env.baseUrl)
+        const baseSource = Option.isSome(envBase) ? "MINIMAX_BASE_URL" : `${path} field base_url`
+        const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? REGION_BASE_URLS[region]
+        const base = normaliseBaseUrl(rawBase)
+        if (!base.ok) return yield* invalid(`${baseSource} ${base.why}`)
+
+        return {
+          path,
+          apiKey: Redacted.make(key, { label: "MINIMAX_API_KEY" }),
+          region,
+          baseUrl: base.url,
+          maxTokensDefault: file.max_tokens_default ?? DEFAULTS.maxTokensDefault,
+          authHeader: file.auth_header ?? DEFAULTS.authHeader,
+          requestTimeoutMs: file.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
+          streamIdleTimeoutMs: file.stream_idle_timeout_ms ?? DEFAULTS.streamIdleTimeoutMs,
+          maxRetries: file.max_retries ?? DEFAULTS.maxRetries,
+          models: mergeCatalog(file.models ?? [])
+        } satisfies MinimaxConfig
+      })
+
+    return PluginConfig.of({ locate, load })
+  })
+
+  /** Needs a FileSystem; reads the environment through the current ConfigProvider. */
+  static readonly layer = Layer.effect(PluginConfig, PluginConfig.make)
+}

@@ -1,0 +1,131 @@
+/**
+ * The Anthropic Messages stream events, as MiniMax sends them. The schemas are loose where
+ * MiniMax is: a thinking start may carry no `signature`, signatures are hex, `message_delta`
+ * may omit `stop_sequence` and usage, `stop_reason` may be `""`. Block and delta `type`s are
+ * plain strings so that unknown ones reach the reducer, which skips them. Unknown event
+ * types are dropped here, before any decoding.
+ */
+import { Result, Schema, SchemaIssue } from "effect"
+import type { SseEvent } from "./SseDecoder.ts"
+
+const optionalString = Schema.optionalKey(Schema.NullOr(Schema.String))
+const optionalCount = Schema.optionalKey(Schema.NullOr(Schema.Number))
+
+export const AnthropicUsage = Schema.Struct({
+  input_tokens: optionalCount,
+  output_tokens: optionalCount,
+  cache_read_input_tokens: optionalCount,
+  cache_creation_input_tokens: optionalCount
+})
+export type AnthropicUsage = typeof AnthropicUsage.Type
+
+export const MessageStart = Schema.Struct({
+  type: Schema.Literal("message_start"),
+  message: Schema.Struct({
+    id: optionalString,
+    model: optionalString,
+    usage: Schema.optionalKey(Schema.NullOr(AnthropicUsage))
+  })
+})
+
+export const ContentBlockStart = Schema.Struct({
+  type: Schema.Literal("content_block_start"),
+  index: Schema.Int,
+  content_block: Schema.Struct({
+    type: Schema.String,
+    text: optionalString,
+    thinking: optionalString,
+    signature: optionalString,
+    data: optionalString,
+    id: optionalString,
+    name: optionalString,
+    input: Schema.optionalKey(Schema.Unknown)
+  })
+})
+
+export const ContentBlockDelta = Schema.Struct({
+  type: Schema.Literal("content_block_delta"),
+  index: Schema.Int,
+  delta: Schema.Struct({
+    type: Schema.String,
+    text: optionalString,
+    thinking: optionalString,
+    signature: optionalString,
+    partial_json: optionalString
+  })
+})
+
+export const ContentBlockStop = Schema.Struct({
+  type: Schema.Literal("content_block_stop"),
+  index: Schema.Int
+})
+
+export const MessageDelta = Schema.Struct({
+  type: Schema.Literal("message_delta"),
+  delta: Schema.optionalKey(Schema.NullOr(Schema.Struct({ stop_reason: optionalString, stop_sequence: optionalString }))),
+  usage: Schema.optionalKey(Schema.NullOr(AnthropicUsage))
+})
+
+export const MessageStop = Schema.Struct({ type: Schema.Literal("message_stop") })
+export const Ping = Schema.Struct({ type: Schema.Literal("ping") })
+
+export const ErrorEvent = Schema.Struct({
+  type: Schema.Literal("error"),
+  error: Schema.optionalKey(Schema.NullOr(Schema.Struct({ type: optionalString, message: optionalString }))),
+  request_id: optionalString
+})
+
+export const AnthropicEvent = Schema.Union([
+  MessageStart,
+  ContentBlockStart,
+  ContentBlockDelta,
+  ContentBlockStop,
+  MessageDelta,
+  MessageStop,
+  Ping,
+  ErrorEvent
+])
+export type AnthropicEvent = typeof AnthropicEvent.Type
+
+const decoders: Record<string, (input: unknown) => Result.Result<AnthropicEvent, Schema.SchemaError>> = {
+  message_start: Schema.decodeUnknownResult(MessageStart),
+  content_block_start: Schema.decodeUnknownResult(ContentBlockStart),
+  content_block_delta: Schema.decodeUnknownResult(ContentBlockDelta),
+  content_block_stop: Schema.decodeUnknownResult(ContentBlockStop),
+  message_delta: Schema.decodeUnknownResult(MessageDelta),
+  message_stop: Schema.decodeUnknownResult(MessageStop),
+  ping: Schema.decodeUnknownResult(Ping),
+  error: Schema.decodeUnknownResult(ErrorEvent)
+}
+
+const formatIssue = SchemaIssue.makeFormatterDefault()
+
+/** What one SSE event turned out to be. */
+export type DecodedEvent =
+  | { readonly _tag: "Event"; readonly event: AnthropicEvent }
+  | { readonly _tag: "Unknown" }
+  | { readonly _tag: "Invalid"; readonly reason: string }
+
+/**
+ * Decodes one SSE event. The JSON `type` names the event; the SSE `event:` name stands in
+ * when `data` has none.
+ */
+export const decodeAnthropicEvent = (sse: SseEvent): DecodedEvent => {
+  let json: unknown
+  try {
+    json = JSON.parse(sse.data)
+  } catch {
+    return { _tag: "Invalid", reason: `the data of a "${sse.event}" event is not JSON` }
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return { _tag: "Invalid", reason: `the data of a "${sse.event}" event is not a JSON object` }
+  }
+  const record = json as Record<string, unknown>
+  const type = typeof record.type === "string" ? record.type : sse.event
+  const decode = decoders[type]
+  if (decode === undefined) return { _tag: "Unknown" }
+  const result = decode(type === record.type ? record : { ...record, type })
+  return Result.isSuccess(result)
+    ? { _tag: "Event", event: result.success }
+    : { _tag: "Invalid", reason: `a "${type}" event does not have the expected shape: ${formatIssue(result.failure.issue)}` }
+}
