@@ -1,0 +1,225 @@
+/**
+ * A fake MiniMax Anthropic-compatible endpoint on loopback, behaving as minimax-upstream.md
+ * describes: Bearer auth with MiniMax's 401 body, key kinds (sk-cp- has no highspeed: 2061;
+ * an empty sk-api- balance: 1008), MiniMax's error envelope, a 404 page without /v1, and
+ * scripted streams delivered in chunks of any size, with stalls and cut connections.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo, Socket } from "node:net"
+import { defaultTranscript, encodeSse, hex, type SseFrame } from "./transcripts.ts"
+
+export type Reply =
+  | {
+    readonly kind: "sse"
+    readonly frames?: ReadonlyArray<SseFrame>
+    /** Raw SSE text, sent as is (takes precedence over frames). */
+    readonly raw?: string
+    readonly lineEnding?: "\n" | "\r\n" | "\r"
+    /** Bytes per write; default: all at once. */
+    readonly chunkSize?: number
+    /** Pause between writes. */
+    readonly delayMs?: number
+    /** Stop writing (but keep the connection open) after this many bytes. */
+    readonly stallAfterBytes?: number
+    /** Destroy the socket after this many bytes. */
+    readonly cutAfterBytes?: number
+  }
+  | { readonly kind: "error"; readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
+  /** Never send response headers. */
+  | { readonly kind: "hang" }
+  /** Close the connection before any response. */
+  | { readonly kind: "reset" }
+
+export interface RecordedRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Readonly<Record<string, string | Array<string> | undefined>>
+  readonly rawBody: string
+  readonly body: any
+  /** Set when the client closed the connection before the reply was complete. */
+  closedByClient: boolean
+  finished: boolean
+}
+
+export interface FakeMinimaxOptions {
+  readonly port?: number
+  /** "bearer" (the usual) or "x-api-key" (accounts that get the mirror 401 since May 2026). */
+  readonly authField?: "bearer" | "x-api-key"
+  /** Which keys this region knows; default: any key starting with sk-. */
+  readonly acceptKey?: (key: string) => boolean
+  /** Keys whose pay-per-token balance is zero; default: sk-api- keys containing "empty". */
+  readonly emptyBalance?: (key: string) => boolean
+}
+
+export interface FakeMinimax {
+  readonly url: string
+  /** The base_url to configure: `${url}/anthropic`. */
+  readonly baseUrl: string
+  readonly requests: Array<RecordedRequest>
+  /** Replies to play, in order, for the next Messages requests; then the default transcript. */
+  readonly script: (...replies: Array<Reply>) => void
+  /** Connections currently open. */
+  readonly openConnections: () => number
+  readonly close: () => Promise<void>
+}
+
+export const minimaxError = (httpStatus: number, type: string, message: string) => ({
+  type: "error",
+  error: { type, message, http_code: String(httpStatus) },
+  request_id: hex(`req:${message}`, 32)
+})
+
+const AUTH_MESSAGES = {
+  bearer: "login fail: Please carry the API secret key in the 'Authorization' field of the request header, using the 'Bearer' authentication scheme. (1004)",
+  "x-api-key": "login fail: Please carry the API secret key in the 'X-Api-Key' field of the request header (1004)"
+}
+
+const keyOf = (request: IncomingMessage, field: "bearer" | "x-api-key"): string | undefined => {
+  if (field === "x-api-key") return typeof request.headers["x-api-key"] === "string" ? request.headers["x-api-key"] : undefined
+  const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")
+  return match?.[1]
+}
+
+const lastUserText = (body: any): string => {
+  const messages: Array<any> = Array.isArray(body?.messages) ? body.messages : []
+  const last = [...messages].reverse().find((m) => m?.role === "user")
+  if (last === undefined) return ""
+  if (typeof last.content === "string") return last.content
+  const texts = (Array.isArray(last.content) ? last.content : []).filter((b: any) => b?.type === "text").map((b: any) => b.text)
+  return texts.join(" ") || "(tool result)"
+}
+
+export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<FakeMinimax> => {
+  const authField = options.authField ?? "bearer"
+  const acceptKey = options.acceptKey ?? ((key: string) => key.startsWith("sk-"))
+  const emptyBalance = options.emptyBalance ?? ((key: string) => key.startsWith("sk-api-") && key.includes("empty"))
+  const requests: Array<RecordedRequest> = []
+  const scripted: Array<Reply> = []
+  const sockets = new Set<Socket>()
+
+  const sendJson = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = typeof body === "string" ? body : JSON.stringify(body)
+    response.writeHead(status, {
+      "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json",
+      "trace-id": hex(`trace:${requests.length}`, 32),
+      ...headers
+    })
+    response.end(text)
+  }
+
+  const playSse = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest, reply: Extract<Reply, { kind: "sse" }>) => {
+    const text = reply.raw ?? encodeSse(reply.frames ?? [], reply.lineEnding)
+    const bytes = Buffer.from(text, "utf8")
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "trace-id": hex(`trace:${requests.length}`, 32) })
+    response.flushHeaders()
+    const chunkSize = reply.chunkSize ?? bytes.length
+    const limit = Math.min(bytes.length, reply.stallAfterBytes ?? Infinity, reply.cutAfterBytes ?? Infinity)
+    let offset = 0
+    const writeNext = () => {
+      if (record.closedByClient) return
+      if (offset >= limit) {
+        if (reply.cutAfterBytes !== undefined && reply.cutAfterBytes <= bytes.length) request.socket.destroy()
+        else if (reply.stallAfterBytes === undefined || reply.stallAfterBytes >= bytes.length) {
+          record.finished = true
+          response.end()
+        }
+        return
+      }
+      const end = Math.min(offset + chunkSize, limit)
+      const ok = response.write(bytes.subarray(offset, end))
+      offset = end
+      const next = () => (reply.delayMs ? setTimeout(writeNext, reply.delayMs) : setImmediate(writeNext))
+      if (ok) next()
+      else response.once("drain", next)
+    }
+    writeNext()
+  }
+
+  const handleMessages = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest) => {
+    const key = keyOf(request, authField)
+    if (key === undefined) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES[authField]))
+    if (!acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", "login fail: invalid api key (1004)"))
+    const body = record.body
+    if (body === undefined) return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, request body is not JSON (2013)"))
+    const model = String(body.model ?? "")
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, messages must not be empty (2013)"))
+    }
+    if (body.temperature !== undefined && (body.temperature <= 0 || body.temperature > 1)) {
+      return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, temperature must be in (0, 1] (2013)"))
+    }
+    if (key.startsWith("sk-cp-") && model === "MiniMax-M2.7-highspeed") {
+      return sendJson(response, 500, minimaxError(500, "api_error", `your current token plan not support model, ${model} (2061)`))
+    }
+    if (emptyBalance(key)) {
+      return sendJson(response, 402, minimaxError(402, "insufficient_balance_error", "insufficient balance (1008)"))
+    }
+    const reply = scripted.shift() ?? { kind: "sse" as const, frames: defaultTranscript(model, lastUserText(body)).frames }
+    switch (reply.kind) {
+      case "error":
+        return sendJson(response, reply.status, reply.body, reply.headers)
+      case "hang":
+        return
+      case "reset":
+        return request.socket.destroy()
+      case "sse":
+        return playSse(request, response, record, reply)
+    }
+  }
+
+  const server: Server = createServer((request, response) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => {
+      const rawBody = Buffer.concat(chunks).toString("utf8")
+      let body: any
+      try {
+        body = rawBody === "" ? undefined : JSON.parse(rawBody)
+      } catch {
+        body = undefined
+      }
+      const path = (request.url ?? "/").split("?")[0]!
+      const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false }
+      requests.push(record)
+      response.on("close", () => {
+        if (!response.writableFinished) record.closedByClient = true
+      })
+      if (request.method === "POST" && /^(\/anthropic)?\/v1\/messages$/.test(path)) return handleMessages(request, response, record)
+      if (request.method === "GET" && path === "/v1/token_plan/remains") {
+        const key = keyOf(request, "bearer")
+        if (key === undefined || !acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES.bearer))
+        if (!key.startsWith("sk-cp-")) return sendJson(response, 200, { model_remains: [], base_resp: { status_code: 0, status_msg: "success" } })
+        return sendJson(response, 200, {
+          model_remains: [{ model_name: "MiniMax-M2.7", current_interval_total_count: 1500, current_interval_usage_count: 1432, remains_time: 9_000_000 }],
+          base_resp: { status_code: 0, status_msg: "success" }
+        })
+      }
+      response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
+      response.end("404 page not found")
+    })
+  })
+  server.on("connection", (socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+  })
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      const url = `http://127.0.0.1:${port}`
+      resolve({
+        url,
+        baseUrl: `${url}/anthropic`,
+        requests,
+        script: (...replies) => void scripted.push(...replies),
+        openConnections: () => sockets.size,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const socket of sockets) socket.destroy()
+            server.close(() => done())
+          })
+      })
+    })
+  })
+}

@@ -1,0 +1,171 @@
+/**
+ * Protocol conformance (plexum-provider-protocol.md §1–§5), against the spawned plugin.
+ */
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { makePlexumHome, pluginEnv, ROOT, spawnPlugin, userTurn } from "./support/plugin.ts"
+
+const expectRpcError = <A, E extends { readonly code: number }>(effect: Effect.Effect<A, E>) =>
+  Effect.flip(effect)
+
+const elapsedSince = (start: number) => Date.now() - start
+
+describe("plexum-plugin.json", () => {
+  it("declares the provider and agrees with package.json's version", () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, "plexum-plugin.json"), "utf8"))
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
+    assert.deepStrictEqual(
+      { id: manifest.id, kind: manifest.kind, protocol: manifest.protocol, command: manifest.command },
+      { id: "plexum-minimax-provider", kind: "provider", protocol: 1, command: ["node", "dist/main.js"] }
+    )
+    assert.strictEqual(manifest.version, pkg.version)
+  })
+})
+
+describe("spawned plugin, no config", () => {
+  it.live("initialize lists both models even without config", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      const result = yield* host.initialize()
+      assert.strictEqual(result.protocolVersion, 1)
+      assert.deepStrictEqual(result.plugin, { id: "plexum-minimax-provider", version: "0.1.0" })
+      assert.strictEqual(result.kind, "provider")
+      assert.deepStrictEqual(result.models.map((m) => m.id), ["MiniMax-M2.7", "MiniMax-M2.7-highspeed"])
+      for (const model of result.models) {
+        assert.strictEqual(model.contextWindow, 204_800)
+        assert.strictEqual(model.maxOutputTokens, 131_072)
+        assert.deepStrictEqual(model.supports, { thinking: true, tools: true, images: false })
+        assert.isString(model.note)
+      }
+      const models = yield* host.models
+      assert.deepStrictEqual(models, result.models)
+    }).pipe(Effect.scoped))
+
+  it.live("a turn fails with -32001 ConfigInvalid naming the file", () =>
+    Effect.gen(function*() {
+      const { home, configPath } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      yield* host.initialize()
+      const error = yield* expectRpcError(host.turnCollect("t1", userTurn("hi")))
+      assert.strictEqual(error.code, -32001)
+      const data = error.data as { tag: string; message: string; retryable: boolean }
+      assert.strictEqual(data.tag, "ConfigInvalid")
+      assert.include(data.message, configPath)
+      assert.strictEqual(data.retryable, false)
+    }).pipe(Effect.scoped))
+
+  it.live("an invalid config.json is reported with the file and the field, and initialize still succeeds", () =>
+    Effect.gen(function*() {
+      const { home, configPath } = makePlexumHome({ api_key: "sk-cp-abcdefghijklmnopqrstuvwxyz", region: "mars" })
+      const host = yield* spawnPlugin(pluginEnv(home))
+      const init = yield* host.initialize()
+      assert.strictEqual(init.models.length, 2)
+      const error = yield* expectRpcError(host.turnCollect("t1", userTurn("hi")))
+      const data = error.data as { tag: string; message: string }
+      assert.strictEqual(data.tag, "ConfigInvalid")
+      assert.include(data.message, configPath)
+      assert.include(data.message, "region")
+    }).pipe(Effect.scoped))
+
+  it.live("ping works before initialize; other requests get -32002", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      assert.deepStrictEqual(yield* host.request("ping", {}), {})
+      const error = yield* expectRpcError(host.request("provider/models", {}))
+      assert.strictEqual(error.code, -32002)
+      const turnError = yield* expectRpcError(host.turnCollect("t0", userTurn("hi")))
+      assert.strictEqual(turnError.code, -32002)
+    }).pipe(Effect.scoped))
+
+  it.live("protocolVersion 2 gets -32602 naming the supported version", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      const error = yield* expectRpcError(host.initialize({ protocolVersion: 2 }))
+      assert.strictEqual(error.code, -32602)
+      assert.include(error.message, "1")
+    }).pipe(Effect.scoped))
+
+  it.live("unknown method -32601; non-JSON -32700 with id null, then serving continues; array -32600", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      yield* host.initialize()
+      const unknown = yield* expectRpcError(host.request("provider/frobnicate", {}))
+      assert.strictEqual(unknown.code, -32601)
+      yield* host.writeRaw("this is not json\n")
+      yield* host.writeRaw("[1,2,3]\n")
+      assert.deepStrictEqual(yield* host.request("ping", {}), {})
+      const unsolicited = (yield* host.unsolicited) as Array<{ id: unknown; error: { code: number } }>
+      assert.deepStrictEqual(unsolicited.map((m) => [m.id, m.error.code]), [[null, -32700], [null, -32600]])
+    }).pipe(Effect.scoped))
+
+  it.live("an invalid TurnRequest gets -32602 with data.issues paths", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      yield* host.initialize()
+      const error = yield* expectRpcError(host.request("provider/turn", {
+        turnId: "bad",
+        request: { model: "MiniMax-M2.7", messages: [{ role: "system", content: "x" }], maxTokens: -5 }
+      }))
+      assert.strictEqual(error.code, -32602)
+      const issues = (error.data as { issues: Array<{ path: string; message: string }> }).issues
+      const paths = issues.map((i) => i.path)
+      assert.include(paths, "request.messages[0].role")
+      assert.include(paths, "request.maxTokens")
+      for (const issue of issues) assert.isString(issue.message)
+    }).pipe(Effect.scoped))
+
+  it.live("shutdown answers null and the process exits 0; stdout holds only JSON-RPC lines", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home, { PLEXUM_LOG_LEVEL: "debug" }))
+      yield* host.initialize()
+      yield* host.writeRaw("garbage\n")
+      assert.isNull(yield* host.shutdown)
+      const exit = yield* host.exited
+      assert.deepStrictEqual(exit, { code: 0, signal: null })
+      const lines = yield* host.stdoutLines
+      assert.isAbove(lines.length, 0)
+      for (const line of lines) assert.strictEqual(JSON.parse(line).jsonrpc, "2.0")
+    }).pipe(Effect.scoped))
+
+  it.live("stdin EOF: exit 0 within 2 s", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      yield* host.initialize()
+      const start = Date.now()
+      yield* host.closeStdin
+      const exit = yield* host.exited
+      assert.deepStrictEqual(exit, { code: 0, signal: null })
+      assert.isBelow(elapsedSince(start), 2_000)
+    }).pipe(Effect.scoped))
+
+  it.live("SIGTERM: exit 0 within 2 s", () =>
+    Effect.gen(function*() {
+      const { home } = makePlexumHome()
+      const host = yield* spawnPlugin(pluginEnv(home))
+      yield* host.initialize()
+      const start = Date.now()
+      yield* host.kill("SIGTERM")
+      const exit = yield* host.exited
+      assert.deepStrictEqual(exit, { code: 0, signal: null })
+      assert.isBelow(elapsedSince(start), 2_000)
+    }).pipe(Effect.scoped))
+
+  it.live("--version and --help print and exit 0", () =>
+    Effect.gen(function*() {
+      const run = (arg: string) =>
+        Effect.promise(() =>
+          import("node:child_process").then(({ execFileSync }) => execFileSync(process.execPath, [join(ROOT, "dist/main.js"), arg], { encoding: "utf8" }))
+        )
+      assert.strictEqual((yield* run("--version")).trim(), "0.1.0")
+      assert.include(yield* run("--help"), "--probe")
+    }))
+})

@@ -1,0 +1,56 @@
+/**
+ * Spawning the built plugin (dist/main.js) the way Plexum does, with a throw-away
+ * PLEXUM_HOME, and the fake MiniMax as a scoped resource.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { connect } from "@plexum/sdk/host"
+import { Effect } from "effect"
+import { type FakeMinimax, type FakeMinimaxOptions, startFakeMinimax } from "../../fake/FakeMinimax.ts"
+
+export const ROOT = resolve(import.meta.dirname, "../..")
+export const PLUGIN_MAIN = join(ROOT, "dist/main.js")
+
+export const TOKEN_PLAN_KEY = "sk-cp-TESTKEYtokenplan0123456789abcdef"
+export const PAY_KEY = "sk-api-TESTKEYfunded0123456789abcdef"
+export const EMPTY_KEY = "sk-api-TESTKEYempty0123456789abcdef"
+
+/** A fresh PLEXUM_HOME; `config` (if given) is written as the plugin's config.json, mode 0600. */
+export const makePlexumHome = (config?: Record<string, unknown>, mode = 0o600): { readonly home: string; readonly configPath: string } => {
+  const home = mkdtempSync(join(tmpdir(), "plexum-home-"))
+  const dir = join(home, "plugins", "plexum-minimax-provider")
+  mkdirSync(dir, { recursive: true })
+  const configPath = join(dir, "config.json")
+  if (config !== undefined) {
+    writeFileSync(configPath, JSON.stringify(config, null, 2))
+    chmodSync(configPath, mode)
+  }
+  return { home, configPath }
+}
+
+export const pluginEnv = (home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: home,
+  PLEXUM_HOME: home,
+  ...extra
+})
+
+export const spawnPlugin = (env: NodeJS.ProcessEnv) => connect(process.execPath, [PLUGIN_MAIN], { env, cwd: ROOT })
+
+export const fakeMinimax = (options?: FakeMinimaxOptions) =>
+  Effect.acquireRelease(Effect.promise(() => startFakeMinimax(options)), (fake: FakeMinimax) => Effect.promise(() => fake.close()))
+
+/** A spawned, initialized plugin whose config points at `fake` with `key`. */
+export const pluginAgainst = (fake: FakeMinimax, key: string, config: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
+  Effect.gen(function*() {
+    const { home } = makePlexumHome({ api_key: key, base_url: fake.baseUrl, ...config })
+    const host = yield* spawnPlugin(pluginEnv(home, extraEnv))
+    yield* host.initialize()
+    return host
+  })
+
+export const userTurn = (text: string, model = "MiniMax-M2.7") => ({
+  model,
+  messages: [{ role: "user" as const, content: text }]
+})
