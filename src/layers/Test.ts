@@ -1,0 +1,41 @@
+/**
+ * Test compositions: the real provider, client and auth over a mocked HttpClient (no
+ * sockets) and a fixed configuration. A test picks a Layer; nothing is monkey-patched.
+ */
+import { Effect, Layer, Redacted } from "effect"
+import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
+import { BUILTIN_MODELS } from "../catalog.ts"
+import { MinimaxProvider } from "../Provider.ts"
+import { Auth } from "../services/Auth.ts"
+import { MinimaxClient } from "../services/MinimaxClient.ts"
+import { DEFAULTS, type MinimaxConfig, PluginConfig, REGION_BASE_URLS } from "../services/PluginConfig.ts"
+
+export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
+  path: "/test/config.json",
+  apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
+  region: "global",
+  baseUrl: REGION_BASE_URLS.global,
+  ...DEFAULTS,
+  models: BUILTIN_MODELS,
+  ...overrides
+})
+
+export const PluginConfigTest = (config: MinimaxConfig) =>
+  Layer.succeed(PluginConfig, PluginConfig.of({
+    locate: () => Effect.succeed({ path: config.path, found: true, mode: "0600" }),
+    load: () => Effect.succeed(config)
+  }))
+
+/** Answers every request with `respond`'s web Response. */
+export const HttpClientMock = (respond: (request: HttpClientRequest.HttpClientRequest) => Response | Promise<Response>) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) => Effect.promise(async () => HttpClientResponse.fromWeb(request, await respond(request))))
+  )
+
+/** The provider over a mocked HttpClient and a fixed config. */
+export const ProviderTest = (config: MinimaxConfig, http: Layer.Layer<HttpClient.HttpClient>) =>
+  MinimaxProvider.layer.pipe(
+    Layer.provide(MinimaxClient.layer),
+    Layer.provide([Auth.layer, http, PluginConfigTest(config)])
+  )

@@ -1,0 +1,92 @@
+/**
+ * The whole text → TurnEvent pipeline: any chunking of the same SSE bytes, with LF or CRLF
+ * line ends, yields the same TurnEvents.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Schema, Stream } from "effect"
+import {
+  cutAt,
+  encodeSse,
+  messageEnd,
+  messageStart,
+  ping,
+  textBlock,
+  thinkingBlock,
+  thinkingThenText,
+  tokenize,
+  toolUseBlock
+} from "../../fake/transcripts.ts"
+import type { ReducerFault } from "../../src/stream/BlockReducer.ts"
+import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
+
+const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>) =>
+  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences }, (fault: ReducerFault) => fault).pipe(
+    Stream.runCollect
+  )
+
+const chunk = (text: string, sizes: ReadonlyArray<number>): Array<string> => {
+  const out: Array<string> = []
+  let offset = 0
+  for (let i = 0; offset < text.length; i++) {
+    const size = sizes.length === 0 ? text.length : sizes[i % sizes.length]!
+    out.push(text.slice(offset, offset + size))
+    offset += size
+  }
+  return out
+}
+
+const frames = [
+  messageStart("MiniMax-M2.7", "0123456789abcdef0123456789abcdef"),
+  ping(),
+  ...thinkingBlock(0, tokenize("Think ✓ about \"it\""), "9f".repeat(32)),
+  ...textBlock(1, tokenize("\n\nHello, world — 你好")),
+  ...toolUseBlock(2, "call_function_x_1", "f", ["", ...cutAt(JSON.stringify({ a: [1, 2, { b: "c" }] }), [2, 5])]),
+  ...messageEnd("tool_use", { input_tokens: 5, output_tokens: 9 })
+]
+
+describe("TurnStream", () => {
+  it.effect.prop(
+    "any chunking, LF or CRLF, gives the same TurnEvents",
+    [Schema.Array(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 97 }))), Schema.Boolean],
+    ([sizes, crlf]) =>
+      Effect.gen(function*() {
+        const reference = yield* pipeline([encodeSse(frames)])
+        const chunked = yield* pipeline(chunk(encodeSse(frames, crlf ? "\r\n" : "\n"), sizes))
+        assert.deepStrictEqual(chunked, reference)
+        assert.strictEqual(reference.at(-1)?.type, "turn_stop")
+      }),
+    { arbitrary: { runs: 150 } }
+  )
+
+  it.effect("tolerates CR-only line ends, a BOM, comments, multi-line data, retry: and unknown events", () =>
+    Effect.gen(function*() {
+      const reference = yield* pipeline([encodeSse(frames)])
+      const messy = "\uFEFFretry: 3000\n: a comment\n\nevent: mystery\ndata: {\"type\":\"mystery\",\n" +
+        "data: \"x\":1}\n\n" + encodeSse(frames, "\r")
+      const result = yield* pipeline(chunk(messy, [5, 13]))
+      assert.deepStrictEqual(result, reference)
+    }))
+
+  it.effect("fails with a protocol fault on invalid JSON in data, after the events before it", () =>
+    Effect.gen(function*() {
+      const text = encodeSse(frames.slice(0, 3)) + "event: content_block_delta\ndata: {not json}\n\n"
+      const error = yield* Effect.flip(pipeline([text]))
+      assert.strictEqual(error._tag, "Protocol")
+    }))
+
+  it.effect("fails when the stream is cut mid-event", () =>
+    Effect.gen(function*() {
+      const text = encodeSse(frames)
+      const error = yield* Effect.flip(pipeline([text.slice(0, Math.floor(text.length / 2))]))
+      assert.include((error as { message: string }).message, "message_stop")
+    }))
+
+  it.effect("carries a 1 MiB single data line", () =>
+    Effect.gen(function*() {
+      const big = "x".repeat(1024 * 1024)
+      const transcript = thinkingThenText({ model: "MiniMax-M2.7", thinking: "t", text: big, seed: "big", pieceSize: 1024 * 1024 + 2 })
+      const events = yield* pipeline(chunk(encodeSse(transcript.frames), [65536]))
+      const text = events.flatMap((e) => e.type === "block_stop" && e.block.type === "text" ? [e.block.text] : [])
+      assert.deepStrictEqual(text, [`\n\n${big}`])
+    }))
+})
