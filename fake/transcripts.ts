@@ -153,7 +153,8 @@ export const encodeSse = (frames: ReadonlyArray<SseFrame>, lineEnding: "\n" | "\
   frames.map((f) => `event: ${f.event}${lineEnding}data: ${JSON.stringify(f.data)}${lineEnding}${lineEnding}`).join("")
 
 /** The reply the fake plays when nothing was scripted: it thinks about the prompt, then answers. */
-export const defaultTranscript = (model: string, prompt: string): Transcript => {
+export const defaultTranscript = (model: string, fullPrompt: string): Transcript => {
+  const prompt = fullPrompt.length > 80 ? `${fullPrompt.slice(0, 77)}...` : fullPrompt
   if (/\b(tool|weather)\b/i.test(prompt)) {
     return thinkingThenToolUse({
       model,

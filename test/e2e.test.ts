@@ -5,26 +5,7 @@ import type { TurnEvent, TurnEventParams } from "@plexum/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { textBlock, thinkingBlock, messageEnd, messageStart, ping, thinkingThenToolUse } from "../fake/transcripts.ts"
-import { EMPTY_KEY, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
-
-/** turn_start first, turn_stop last, every block_start closed by one block_stop, seq without gaps. */
-export const assertWellFormed = (events: ReadonlyArray<TurnEventParams>) => {
-  assert.deepStrictEqual(events.map((e) => e.seq), events.map((_, i) => i))
-  assert.strictEqual(events[0]?.event.type, "turn_start")
-  assert.strictEqual(events.at(-1)?.event.type, "turn_stop")
-  const open = new Set<number>()
-  for (const { event } of events) {
-    if (event.type === "block_start") {
-      assert.isFalse(open.has(event.index))
-      open.add(event.index)
-    }
-    if (event.type === "block_stop") {
-      assert.isTrue(open.has(event.index))
-      open.delete(event.index)
-    }
-  }
-  assert.strictEqual(open.size, 0)
-}
+import { assertWellFormed, EMPTY_KEY, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
 
 const blockStops = (events: ReadonlyArray<TurnEventParams>) =>
   events.flatMap(({ event }) => event.type === "block_stop" ? [event.block] : [])

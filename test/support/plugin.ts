@@ -5,7 +5,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import type { TurnEventParams } from "@plexum/sdk"
 import { connect } from "@plexum/sdk/host"
+import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { type FakeMinimax, type FakeMinimaxOptions, startFakeMinimax } from "../../fake/FakeMinimax.ts"
 
@@ -54,3 +56,23 @@ export const userTurn = (text: string, model = "MiniMax-M2.7") => ({
   model,
   messages: [{ role: "user" as const, content: text }]
 })
+
+/** turn_start first, turn_stop last, every block_start closed by one block_stop, seq without gaps. */
+export const assertWellFormed = (events: ReadonlyArray<TurnEventParams>) => {
+  assert.deepStrictEqual(events.map((e) => e.seq), events.map((_, i) => i))
+  assert.strictEqual(events[0]?.event.type, "turn_start")
+  assert.strictEqual(events.at(-1)?.event.type, "turn_stop")
+  const open = new Set<number>()
+  for (const { event } of events) {
+    if (event.type === "block_start") {
+      assert.isFalse(open.has(event.index))
+      open.add(event.index)
+    }
+    if (event.type === "block_stop") {
+      assert.isTrue(open.has(event.index))
+      open.delete(event.index)
+    }
+  }
+  assert.strictEqual(open.size, 0)
+}
+
