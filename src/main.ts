@@ -5,7 +5,9 @@
 import { NodeRuntime, NodeStdio } from "@effect/platform-node"
 import { layerStderrLogger, logLevelFromEnv, serve } from "@plexum/sdk"
 import { Cause, Effect, Exit, Layer } from "effect"
-import { ProviderLive } from "./layers/Live.ts"
+import { ProviderLive, ServicesLive } from "./layers/Live.ts"
+import { exitCodeOf, runProbe } from "./probe/Probe.ts"
+import { formatProbeReport } from "./probe/formatProbeReport.ts"
 import { MinimaxProvider, PLUGIN_VERSION } from "./Provider.ts"
 import { PLUGIN_ID } from "./services/PluginConfig.ts"
 
@@ -24,7 +26,7 @@ const args = process.argv.slice(2)
 const Logging = layerStderrLogger(logLevelFromEnv(process.env.PLEXUM_LOG_LEVEL))
 
 /** Interrupted by SIGTERM/SIGINT after a graceful stop is still a clean exit (protocol §3). */
-const exitCodeOf = (exit: Exit.Exit<unknown, unknown>) =>
+const serveExitCode = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1
 
 const serveProvider = Effect.gen(function*() {
@@ -37,6 +39,18 @@ if (args.includes("--help") || args.includes("-h")) {
   process.stdout.write(USAGE)
 } else if (args.includes("--version")) {
   process.stdout.write(`${PLUGIN_VERSION}\n`)
+} else if (args.includes("--probe")) {
+  runProbe().pipe(
+    Effect.tap((report) =>
+      Effect.sync(() => {
+        const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
+        process.stdout.write(args.includes("--json") ? JSON.stringify(report, null, 2) + "\n" : formatProbeReport(report, color))
+        process.exitCode = exitCodeOf(report)
+      })
+    ),
+    Effect.provide([ServicesLive, Logging]),
+    NodeRuntime.runMain({ teardown: (exit) => process.exit(Exit.isSuccess(exit) ? Number(process.exitCode ?? 0) : 1) })
+  )
 } else if (args.length > 0) {
   process.stderr.write(`Unknown argument(s): ${args.join(" ")}\n\n${USAGE}`)
   process.exitCode = 2
@@ -46,7 +60,7 @@ if (args.includes("--help") || args.includes("-h")) {
     Effect.provide(Logging),
     NodeRuntime.runMain({
       disableErrorReporting: true,
-      teardown: (exit) => process.exit(exitCodeOf(exit))
+      teardown: (exit) => process.exit(serveExitCode(exit))
     })
   )
 }
