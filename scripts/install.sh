@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Installs the plugin into $PLEXUM_HOME/plugins/plexum-minimax-provider/ (PLEXUM_HOME defaults
+# to ~/.plexum): a bundled dist/main.js, a Node >= 22.19 to run it, and a manifest whose command
+# holds absolute paths. Non-interactive and idempotent: an existing config.json is never touched,
+# and plugins.allow in plexum.json gains the plugin once, after a backup.
+set -euo pipefail
+
+PLUGIN_ID="plexum-minimax-provider"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PLEXUM_HOME="${PLEXUM_HOME:-$HOME/.plexum}"
+DEST="$PLEXUM_HOME/plugins/$PLUGIN_ID"
+
+say() { printf '%s\n' "$*"; }
+
+node_ok() { # a Node binary that runs the plugin: >= 22.19
+  "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=19)?0:1)' 2>/dev/null
+}
+
+PROJECT_NODE="$ROOT/node_modules/.bin/node"
+if [ ! -x "$PROJECT_NODE" ]; then
+  say "Installing dependencies (npm install) first..."
+  (cd "$ROOT" && npm install --no-audit --no-fund </dev/null)
+fi
+say "Building dist/main.js..."
+(cd "$ROOT" && PATH="$ROOT/node_modules/.bin:$PATH" npm run build --silent </dev/null)
+
+mkdir -p "$DEST/dist"
+cp "$ROOT/dist/main.js" "$DEST/dist/main.js.tmp" && mv "$DEST/dist/main.js.tmp" "$DEST/dist/main.js"
+
+SYSTEM_NODE="$(command -v node || true)"
+if [ -n "$SYSTEM_NODE" ] && node_ok "$SYSTEM_NODE"; then
+  RUNTIME="$(readlink -f "$SYSTEM_NODE")"
+else
+  mkdir -p "$DEST/runtime"
+  cp "$(readlink -f "$PROJECT_NODE")" "$DEST/runtime/node.tmp" && mv "$DEST/runtime/node.tmp" "$DEST/runtime/node"
+  chmod 755 "$DEST/runtime/node"
+  RUNTIME="$DEST/runtime/node"
+fi
+node_ok "$RUNTIME" || { say "error: $RUNTIME is not a Node >= 22.19" >&2; exit 1; }
+
+VERSION="$("$RUNTIME" -p 'require(process.argv[1]).version' "$ROOT/package.json")"
+"$RUNTIME" - "$DEST/plexum-plugin.json" "$VERSION" "$RUNTIME" "$DEST/dist/main.js" <<'JS'
+const [file, version, node, main] = process.argv.slice(2)
+const manifest = { id: "plexum-minimax-provider", kind: "provider", protocol: 1, version, command: [node, main] }
+require("node:fs").writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n")
+JS
+
+CONFIG="$DEST/config.json"
+if [ -e "$CONFIG" ]; then
+  say "Keeping the existing $CONFIG."
+elif [ -n "${MINIMAX_API_KEY:-}" ]; then
+  (umask 077 && "$RUNTIME" - "$CONFIG" <<'JS'
+const [file] = process.argv.slice(2)
+const config = { api_key: process.env.MINIMAX_API_KEY.trim(), region: process.env.MINIMAX_REGION || "global" }
+require("node:fs").writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 })
+JS
+  )
+  say "Wrote $CONFIG (mode 0600) from MINIMAX_API_KEY."
+else
+  say "No config yet: create $CONFIG (chmod 600) with {\"api_key\": \"sk-cp-…\", \"region\": \"global\"}."
+fi
+
+PLEXUM_JSON="$PLEXUM_HOME/plexum.json"
+"$RUNTIME" - "$PLEXUM_JSON" "$PLUGIN_ID" <<'JS'
+const fs = require("node:fs")
+const [file, id] = process.argv.slice(2)
+let settings = {}
+if (fs.existsSync(file)) {
+  const text = fs.readFileSync(file, "utf8")
+  try { settings = JSON.parse(text) } catch { console.error(`error: ${file} is not valid JSON; fix it, then run install.sh again`); process.exit(1) }
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings)) { console.error(`error: ${file} must hold a JSON object`); process.exit(1) }
+  const plugins = settings.plugins ?? {}
+  if (Array.isArray(plugins.allow) && plugins.allow.includes(id)) process.exit(0)
+  fs.copyFileSync(file, `${file}.bak-${new Date().toISOString().replace(/[:.]/g, "-")}`)
+}
+settings.plugins = { ...(settings.plugins ?? {}) }
+settings.plugins.allow = [...(Array.isArray(settings.plugins.allow) ? settings.plugins.allow : []), id]
+fs.mkdirSync(require("node:path").dirname(file), { recursive: true })
+fs.writeFileSync(file, JSON.stringify(settings, null, 2) + "\n")
+console.log(`Added ${id} to plugins.allow in ${file}.`)
+JS
+
+say ""
+say "Installed $PLUGIN_ID $VERSION into $DEST (runtime: $RUNTIME)."
+say "Next steps:"
+say "  1. Check the setup:   $RUNTIME $DEST/dist/main.js --probe"
+say "  2. Add an agent:      plexum agent-add --model MiniMax-M2.7 --provider $PLUGIN_ID minimax"
+say "  3. Restart Plexum:    plexum restart"
+say "  4. Talk to it:        plexum say minimax \"hello\""

@@ -1,0 +1,54 @@
+/**
+ * scripts/install.sh against a temporary HOME that already has a config.json and a
+ * plexum.json with other content; run twice.
+ */
+import { execFile } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { connect } from "@plexum/sdk/host"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { fakeMinimax, ROOT, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+
+const run = (command: string, args: Array<string>, env: NodeJS.ProcessEnv) =>
+  Effect.callback<{ code: number; stdout: string; stderr: string }>((resume) => {
+    execFile(command, args, { env, cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) =>
+      resume(Effect.succeed({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })))
+  })
+
+describe("scripts/install.sh", () => {
+  it.live("is idempotent, keeps config.json and other settings, and installs a manifest that runs from / with a minimal PATH", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeMinimax()
+      const home = mkdtempSync(join(tmpdir(), "install-home-"))
+      const plexumHome = join(home, ".plexum")
+      const dest = join(plexumHome, "plugins", "plexum-minimax-provider")
+      mkdirSync(dest, { recursive: true })
+      const configPath = join(dest, "config.json")
+      const config = JSON.stringify({ api_key: TOKEN_PLAN_KEY, base_url: fake.baseUrl, region: "global" }, null, 1) + "\n"
+      writeFileSync(configPath, config, { mode: 0o600 })
+      const plexumJson = join(plexumHome, "plexum.json")
+      writeFileSync(plexumJson, JSON.stringify({ theme: "dark", plugins: { allow: ["other-plugin"], deny: ["x"] }, agents: [{ name: "a" }] }))
+
+      const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, MINIMAX_API_KEY: "sk-api-should-not-be-written-0000" }
+      for (let i = 0; i < 2; i++) {
+        const result = yield* run("bash", [join(ROOT, "scripts/install.sh")], env)
+        assert.strictEqual(result.code, 0, result.stderr)
+        assert.include(result.stdout, "plexum agent-add --model MiniMax-M2.7")
+      }
+      assert.strictEqual(readFileSync(configPath, "utf8"), config)
+      assert.strictEqual(statSync(configPath).mode & 0o777, 0o600)
+      const settings = JSON.parse(readFileSync(plexumJson, "utf8"))
+      assert.deepStrictEqual(settings, { theme: "dark", plugins: { allow: ["other-plugin", "plexum-minimax-provider"], deny: ["x"] }, agents: [{ name: "a" }] })
+
+      const manifest = JSON.parse(readFileSync(join(dest, "plexum-plugin.json"), "utf8"))
+      assert.strictEqual(manifest.id, "plexum-minimax-provider")
+      for (const part of manifest.command) assert.isTrue(part.startsWith("/"), part)
+      const host = yield* connect(manifest.command[0], manifest.command.slice(1), { cwd: "/", env: { PATH: "/usr/bin:/bin", HOME: home } })
+      const init = yield* host.initialize()
+      assert.strictEqual(init.models[0]?.id, "MiniMax-M2.7")
+      const { result } = yield* host.turnCollect("installed", userTurn("hello"))
+      assert.strictEqual(result.stopReason, "end_turn")
+    }).pipe(Effect.scoped), 180_000)
+})
