@@ -23,6 +23,8 @@ export type Reply =
     readonly stallAfterBytes?: number
     /** Destroy the socket after this many bytes. */
     readonly cutAfterBytes?: number
+    /** Write one frame every `paceMs` (ignores chunkSize), recording each write's time. */
+    readonly paceMs?: number
   }
   | { readonly kind: "error"; readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
   /** Never send response headers. */
@@ -39,6 +41,8 @@ export interface RecordedRequest {
   /** Set when the client closed the connection before the reply was complete. */
   closedByClient: boolean
   finished: boolean
+  /** `performance.now()` of each paced frame write. */
+  readonly frameWrites: Array<number>
 }
 
 export interface FakeMinimaxOptions {
@@ -108,6 +112,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
   }
 
   const playSse = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest, reply: Extract<Reply, { kind: "sse" }>) => {
+    if (reply.paceMs !== undefined) return playPaced(response, record, reply.frames ?? [], reply.paceMs)
     const text = reply.raw ?? encodeSse(reply.frames ?? [], reply.lineEnding)
     const bytes = Buffer.from(text, "utf8")
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "trace-id": hex(`trace:${requests.length}`, 32) })
@@ -133,6 +138,21 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
       else response.once("drain", next)
     }
     writeNext()
+  }
+
+  const playPaced = (response: ServerResponse, record: RecordedRequest, frames: ReadonlyArray<SseFrame>, paceMs: number) => {
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+    response.flushHeaders()
+    let index = 0
+    const timer = setInterval(() => {
+      if (record.closedByClient || index >= frames.length) {
+        clearInterval(timer)
+        record.finished = true
+        return void response.end()
+      }
+      response.write(encodeSse([frames[index++]!]))
+      record.frameWrites.push(performance.now())
+    }, paceMs)
   }
 
   const handleMessages = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest) => {
@@ -179,7 +199,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         body = undefined
       }
       const path = (request.url ?? "/").split("?")[0]!
-      const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false }
+      const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false, frameWrites: [] }
       requests.push(record)
       response.on("close", () => {
         if (!response.writableFinished) record.closedByClient = true

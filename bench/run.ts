@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: the plugin's speed and memory against its targets, written to
+ * bench/RESULTS.md with the machine, Node version and date.
+ *
+ *   a. stream throughput: a 20k-event turn through the spawned plugin (host-side, request sent
+ *      to response received) beside the official @anthropic-ai/sdk accumulating the same bytes
+ *      in-process, from the same loopback fake, in the same run
+ *   b. cold start: spawn → initialize answered, against bare `node -e 0` of the same binary
+ *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns
+ *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt
+ *
+ * Every run checks that the streamed turn's content is right.
+ */
+import { execFileSync, spawnSync } from "node:child_process"
+import { readFileSync, writeFileSync } from "node:fs"
+import { cpus, totalmem } from "node:os"
+import { join } from "node:path"
+import Anthropic from "@anthropic-ai/sdk"
+import { Effect, Stream } from "effect"
+import { encodeSse, thinkingThenText } from "../fake/transcripts.ts"
+import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 9)
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+const percentile = (values: ReadonlyArray<number>, p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+}
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
+
+/** About 20,000 events: 10k thinking deltas and 10k text deltas of 4 characters. */
+const bigTranscript = thinkingThenText({
+  model: "MiniMax-M2.7",
+  thinking: "Let me reason about this carefully. ".repeat(1112).slice(0, 40_000),
+  text: "Here is a long and helpful answer. ".repeat(1143).slice(0, 39_998),
+  seed: "bench"
+})
+const bigSse = encodeSse(bigTranscript.frames)
+const eventCount = bigTranscript.frames.length
+const chunked = { kind: "sse" as const, raw: bigSse, chunkSize: 16_384 }
+
+const peakRssMiB = (pid: number) => {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return match === null ? 0 : Number(match[1]) / 1024
+}
+
+const program = Effect.gen(function*() {
+  const fake = yield* fakeMinimax()
+  const rows: Array<{ name: string; value: string; target: string; pass: boolean }> = []
+
+  // a. throughput
+  const host = yield* pluginAgainst(fake, PAY_KEY)
+  const pluginTimes: Array<number> = []
+  for (let i = 0; i < RUNS + 2; i++) {
+    fake.script(chunked)
+    const start = performance.now()
+    const { events, result } = yield* host.turnCollect(`a${i}`, userTurn("bench"))
+    const elapsed = performance.now() - start
+    const text = result.content.find((b) => b.type === "text")
+    const thinking = result.content.find((b) => b.type === "thinking")
+    if (text?.type !== "text" || text.text !== bigTranscript.expected.text || thinking?.type !== "thinking" || thinking.thinking !== bigTranscript.expected.thinking) {
+      return yield* Effect.die(new Error("the plugin's streamed turn has the wrong content"))
+    }
+    if (i === 0 && events.length < 20_000) return yield* Effect.die(new Error(`only ${events.length} events`))
+    if (i >= 2) pluginTimes.push(elapsed)
+  }
+  const sdk = new Anthropic({ authToken: PAY_KEY, apiKey: null, baseURL: fake.baseUrl, maxRetries: 0 })
+  const sdkTimes: Array<number> = []
+  for (let i = 0; i < RUNS + 2; i++) {
+    fake.script(chunked)
+    const start = performance.now()
+    const message = yield* Effect.promise(() => sdk.messages.stream({ model: "MiniMax-M2.7", max_tokens: 4096, messages: [{ role: "user", content: "bench" }] }).finalMessage())
+    const elapsed = performance.now() - start
+    const text = message.content.find((b) => b.type === "text")
+    if (text?.type !== "text" || text.text !== bigTranscript.expected.text) return yield* Effect.die(new Error("the SDK's turn has the wrong content"))
+    if (i >= 2) sdkTimes.push(elapsed)
+  }
+  const ratio = median(pluginTimes) / median(sdkTimes)
+  rows.push({ name: `a. plugin, ${eventCount} events (median ms)`, value: `${round(median(pluginTimes))}`, target: "", pass: true })
+  rows.push({ name: `a. @anthropic-ai/sdk in-process (median ms)`, value: `${round(median(sdkTimes))}`, target: "", pass: true })
+  rows.push({ name: "a. plugin / SDK", value: `${round(ratio, 2)}`, target: "≤ 1.0", pass: ratio <= 1 })
+
+  // b. cold start
+  const bare: Array<number> = []
+  for (let i = 0; i < 10; i++) {
+    const start = performance.now()
+    spawnSync(process.execPath, ["-e", "0"])
+    bare.push(performance.now() - start)
+  }
+  const cold: Array<number> = []
+  const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
+  for (let i = 0; i < 10; i++) {
+    const start = performance.now()
+    yield* Effect.scoped(Effect.gen(function*() {
+      const plugin = yield* spawnPlugin(pluginEnv(home))
+      yield* plugin.initialize()
+      cold.push(performance.now() - start)
+    }))
+  }
+  const coldRatio = median(cold) / median(bare)
+  rows.push({ name: "b. bare node -e 0 (median of 10, ms)", value: `${round(median(bare))}`, target: "", pass: true })
+  rows.push({ name: "b. spawn → initialize (median of 10, ms)", value: `${round(median(cold))}`, target: "", pass: true })
+  rows.push({ name: "b. cold start / bare node", value: `${round(coldRatio, 2)}`, target: "≤ 5", pass: coldRatio <= 5 })
+
+  // c. memory
+  const memoryHost = yield* pluginAgainst(fake, PAY_KEY)
+  for (let i = 0; i < 32; i++) fake.script(chunked)
+  const results = yield* Effect.forEach(Array.from({ length: 32 }, (_, i) => i), (i) => memoryHost.turnCollect(`c${i}`, userTurn("bench")), { concurrency: "unbounded" })
+  if (results.some(({ result }) => result.content.length !== 2)) return yield* Effect.die(new Error("a concurrent turn has the wrong content"))
+  const rss = peakRssMiB(memoryHost.pid)
+  rows.push({ name: "c. peak RSS, 32 concurrent 20k-event turns (MiB)", value: `${round(rss)}`, target: "≤ 256", pass: rss <= 256 })
+
+  // d. added latency
+  const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(400), text: "y".repeat(400), seed: "paced" })
+  fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
+  const handle = yield* host.turn("d", userTurn("paced"))
+  const receipts: Array<number> = []
+  yield* Stream.runForEach(handle.events, ({ event }) =>
+    Effect.sync(() => {
+      if (event.type === "thinking_delta" || event.type === "text_delta") receipts.push(performance.now())
+    }))
+  yield* handle.result
+  const writes = fake.requests.at(-1)!.frameWrites
+  const deltaWrites = paced.frames.flatMap((frame, i) => {
+    const data = frame.data as { type: string; delta?: { type: string } }
+    return data.type === "content_block_delta" && (data.delta?.type === "thinking_delta" || data.delta?.type === "text_delta") ? [writes[i]!] : []
+  })
+  const delays = receipts.map((received, i) => received - deltaWrites[i]!)
+  const p50 = percentile(delays, 50)
+  const p99 = percentile(delays, 99)
+  rows.push({ name: "d. added latency p50 (ms)", value: `${round(p50, 2)}`, target: "", pass: true })
+  rows.push({ name: "d. added latency p99 (ms)", value: `${round(p99, 2)}`, target: "≤ 2", pass: p99 <= 2 })
+  return rows
+})
+
+const rows = await Effect.runPromise(Effect.scoped(program))
+const width = Math.max(...rows.map((r) => r.name.length))
+const table = rows.map((r) => `${r.name.padEnd(width)}  ${r.value.padStart(8)}  ${r.target.padEnd(6)}  ${r.target === "" ? "" : r.pass ? "PASS" : "FAIL"}`).join("\n")
+process.stdout.write(`${table}\n`)
+
+const nodeVersion = execFileSync(process.execPath, ["-v"], { encoding: "utf8" }).trim()
+const markdown = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.ts).
+
+- date: ${new Date().toISOString()}
+- machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${round(totalmem() / 2 ** 30)} GiB
+- node: ${nodeVersion}
+- runs: ${RUNS} (medians; 2 warm-up runs dropped for throughput)
+
+| measure | value | target | result |
+|---|---:|---|---|
+${rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.target === "" ? "" : r.pass ? "PASS" : "FAIL"} |`).join("\n")}
+`
+writeFileSync(join(ROOT, "bench/RESULTS.md"), markdown)
+void PLUGIN_MAIN
