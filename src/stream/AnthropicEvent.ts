@@ -100,6 +100,21 @@ const decoders: Record<string, (input: unknown) => Result.Result<AnthropicEvent,
 
 const formatIssue = SchemaIssue.makeFormatterDefault()
 
+const isOptionalString = (value: unknown) => value === undefined || value === null || typeof value === "string"
+
+/**
+ * Nearly every event of a stream is a `content_block_delta`. One that already has exactly the
+ * shape `ContentBlockDelta` accepts is taken as is, skipping the Schema walk (the profile's
+ * biggest cost); any other goes through the Schema, which stays the definition of the shape.
+ */
+const isPlainDelta = (record: Record<string, unknown>): boolean => {
+  if (record.type !== "content_block_delta" || !Number.isInteger(record.index)) return false
+  const delta = record.delta as Record<string, unknown> | null | undefined
+  return typeof delta === "object" && delta !== null && typeof delta.type === "string" &&
+    isOptionalString(delta.text) && isOptionalString(delta.thinking) &&
+    isOptionalString(delta.signature) && isOptionalString(delta.partial_json)
+}
+
 /** What one SSE event turned out to be. */
 export type DecodedEvent =
   | { readonly _tag: "Event"; readonly event: AnthropicEvent }
@@ -121,6 +136,7 @@ export const decodeAnthropicEvent = (sse: SseEvent): DecodedEvent => {
     return { _tag: "Invalid", reason: `the data of a "${sse.event}" event is not a JSON object` }
   }
   const record = json as Record<string, unknown>
+  if (isPlainDelta(record)) return { _tag: "Event", event: record as unknown as AnthropicEvent }
   const type = typeof record.type === "string" ? record.type : sse.event
   const decode = decoders[type]
   if (decode === undefined) return { _tag: "Unknown" }
