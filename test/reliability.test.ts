@@ -282,3 +282,24 @@ describe("secrets", () => {
       }
     }).pipe(Effect.scoped))
 })
+
+describe("backpressure", () => {
+  it.live("when the host stops reading stdout, the plugin stops pulling from upstream, then finishes when it reads again", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeMinimax()
+      const huge = thinkingThenText({ model: "MiniMax-M2.7", thinking: "t".repeat(200_000), text: "x".repeat(200_000), seed: "huge" })
+      fake.script({ kind: "sse", raw: encodeSse(huge.frames), chunkSize: 16_384 })
+      const host = yield* pluginAgainst(fake, PAY_KEY)
+      yield* host.pauseOutput
+      const handle = yield* host.turn("bp", userTurn("huge"))
+      yield* Effect.sleep("1500 millis")
+      const record = fake.requests[0]!
+      assert.isFalse(record.finished, "the fake could not write the whole stream while the host was not reading")
+      assert.isFalse(record.closedByClient)
+      yield* host.resumeOutput
+      const result = yield* handle.result
+      const text = result.content.find((b) => b.type === "text")
+      assert.strictEqual(text?.type === "text" && text.text, huge.expected.text)
+      assert.isTrue(record.finished)
+    }).pipe(Effect.scoped), 60_000)
+})
