@@ -71,3 +71,13 @@ export const errorLine = (id: RequestId | null, code: number, message: string, d
 
 export const notificationLine = (method: string, params: unknown): string =>
   JSON.stringify({ jsonrpc: "2.0", method, params }) + "\n"
+
+/**
+ * The `turn/event` line builder for one turn: the same line as
+ * `notificationLine("turn/event", { turnId, seq, event })`, with the fixed part serialised once,
+ * since this runs for every event of every turn.
+ */
+export const turnEventLine = (turnId: string): (seq: number, event: unknown) => string => {
+  const prefix = `{"jsonrpc":"2.0","method":"turn/event","params":{"turnId":${JSON.stringify(turnId)},"seq":`
+  return (seq, event) => `${prefix}${seq},"event":${JSON.stringify(event)}}}\n`
+}

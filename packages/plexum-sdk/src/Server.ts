@@ -4,7 +4,7 @@
  */
 import { Cause, Effect, Exit, FiberMap, Schema, SchemaIssue, Stream } from "effect"
 import type { Scope, Stdio } from "effect"
-import { errorLine, type IncomingMessage, parseLine, type RequestId, responseLine } from "./Framing.ts"
+import { errorLine, type IncomingMessage, parseLine, type RequestId, responseLine, turnEventLine } from "./Framing.ts"
 import { type ProviderPlugin, toProviderFailure, type TurnFailure } from "./Plugin.ts"
 import {
   CancelParams,
@@ -89,10 +89,10 @@ export const makeDispatcher = <R>(
       const { turnId, request } = params
       let seq = 0
       let fold = emptyTurnResultFold()
-      const linePrefix = `{"jsonrpc":"2.0","method":"turn/event","params":{"turnId":${JSON.stringify(turnId)},"seq":`
+      const eventLine = turnEventLine(turnId)
       const relay = (events: ReadonlyArray<TurnEvent>) => {
         let text = ""
-        for (const event of events) text += `${linePrefix}${seq++},"event":${JSON.stringify(event)}}}\n`
+        for (const event of events) text += eventLine(seq++, event)
         fold = foldTurnEvents(fold, events)
         return send(text)
       }

@@ -2,7 +2,7 @@
  * Framing on plain strings: what each kind of line becomes.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { parseLine } from "../src/Framing.ts"
+import { notificationLine, parseLine, turnEventLine } from "../src/Framing.ts"
 
 const replyOf = (line: string) => {
   const message = parseLine(line)
@@ -43,5 +43,12 @@ describe("parseLine", () => {
       assert.strictEqual(reply.id, id, line.slice(0, 60))
       assert.strictEqual(reply.jsonrpc, "2.0")
     }
+  })
+
+  it("builds turn/event lines exactly as notificationLine would", () => {
+    const line = turnEventLine("turn \"1\"\n")
+    const event = { type: "text_delta", index: 2, text: "a\nb \u2028 ✓" }
+    assert.strictEqual(line(7, event), notificationLine("turn/event", { turnId: "turn \"1\"\n", seq: 7, event }))
+    assert.deepStrictEqual(JSON.parse(line(0, event)), { jsonrpc: "2.0", method: "turn/event", params: { turnId: "turn \"1\"\n", seq: 0, event } })
   })
 })
