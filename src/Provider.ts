@@ -4,7 +4,7 @@
  * ConfigInvalid, and a config that was broken is read again on the next turn, so fixing the
  * file needs no restart.
  */
-import type { ProviderPlugin, TurnRequest } from "@plexum/sdk"
+import type { ProviderPlugin, TurnEvent, TurnRequest } from "@plexum/sdk"
 import { Context, Effect, Layer, Redacted, Stream } from "effect"
 import { BUILTIN_MODELS, type Catalog } from "./catalog.ts"
 import { failureFromStreamError, type FailureContext } from "./failures/classify.ts"
@@ -44,6 +44,25 @@ const scrubKey = (failure: MinimaxFailure, key: string): MinimaxFailure => {
   })
 }
 
+/**
+ * One turn against MiniMax: the request translated, sent, and its response streamed as
+ * TurnEvents, every failure classified and scrubbed of the key. The provider and `--probe`
+ * both run turns through this.
+ */
+export const streamTurn = (
+  client: MinimaxClient["Service"],
+  config: MinimaxConfig,
+  request: TurnRequest
+): Stream.Stream<TurnEvent, MinimaxFailure> => {
+  const context: FailureContext = { model: request.model, region: config.region, authHeader: config.authHeader }
+  const key = Redacted.value(config.apiKey)
+  return turnEventsFromText(
+    client.streamMessages(config, toAnthropicRequest(request, config), context),
+    { model: request.model, stopSequences: request.stopSequences },
+    (fault) => failureOfFault(fault, context)
+  ).pipe(Stream.mapError((failure) => scrubKey(failure, key)))
+}
+
 export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPlugin>()("plexum-minimax-provider/MinimaxProvider") {
   static readonly make = Effect.gen(function*() {
     const pluginConfig = yield* PluginConfig
@@ -64,14 +83,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const startTurn = (request: TurnRequest, turnId: string) =>
       Effect.gen(function*() {
         const config = loaded ?? (yield* loadConfig)
-        const context: FailureContext = { model: request.model, region: config.region, authHeader: config.authHeader }
         yield* Effect.logDebug(`turn ${turnId}: ${request.model} with ${request.messages.length} message(s) to ${config.baseUrl}`)
-        const key = Redacted.value(config.apiKey)
-        return turnEventsFromText(
-          client.streamMessages(config, toAnthropicRequest(request, config), context),
-          { model: request.model, stopSequences: request.stopSequences },
-          (fault) => failureOfFault(fault, context)
-        ).pipe(Stream.mapError((failure) => scrubKey(failure, key)))
+        return streamTurn(client, config, request)
       })
 
     return MinimaxProvider.of({

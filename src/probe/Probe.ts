@@ -7,14 +7,11 @@
 import type { ProviderFailure } from "@plexum/sdk"
 import { toProviderFailure } from "@plexum/sdk"
 import { Effect, Redacted, Stream } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
-import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import { HttpClient } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../services/Auth.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { type MinimaxConfig, PluginConfig, type Region, REGION_BASE_URLS } from "../services/PluginConfig.ts"
-import { turnEventsFromText } from "../stream/TurnStream.ts"
-import { toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
-import { UpstreamProtocol } from "../failures/MinimaxFailure.ts"
+import { streamTurn } from "../Provider.ts"
 
 export interface ModelProbe {
   readonly id: string
@@ -90,14 +87,8 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
     const probeModel = (modelConfig: MinimaxConfig, id: string) =>
       Effect.gen(function*() {
         const request = { model: id, maxTokens: 16, messages: [{ role: "user" as const, content: PROBE_PROMPT }] }
-        const context = { model: id, region: modelConfig.region, authHeader: modelConfig.authHeader }
         const start = Date.now()
-        const first = yield* turnEventsFromText(
-          client.streamMessages(modelConfig, toAnthropicRequest(request, modelConfig), context),
-          { model: id },
-          (fault): MinimaxFailure =>
-            new UpstreamProtocol({ message: `MiniMax's stream failed: ${fault.message ?? fault._tag}`, retryable: false })
-        ).pipe(
+        const first = yield* streamTurn(client, modelConfig, request).pipe(
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
           Effect.result
