@@ -2,20 +2,13 @@
  * scripts/install.sh against a temporary HOME that already has a config.json and a
  * plexum.json with other content; run twice.
  */
-import { execFile } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connect } from "@plexum/sdk/host"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { fakeMinimax, ROOT, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
-
-const run = (command: string, args: Array<string>, env: NodeJS.ProcessEnv) =>
-  Effect.callback<{ code: number; stdout: string; stderr: string }>((resume) => {
-    execFile(command, args, { env, cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) =>
-      resume(Effect.succeed({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })))
-  })
+import { fakeMinimax, ROOT, runCommand, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
 
 describe("scripts/install.sh", () => {
   it.live("is idempotent, keeps config.json and other settings, and installs a manifest that runs from / with a minimal PATH", () =>
@@ -33,7 +26,7 @@ describe("scripts/install.sh", () => {
 
       const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, MINIMAX_API_KEY: "sk-api-should-not-be-written-0000" }
       for (let i = 0; i < 2; i++) {
-        const result = yield* run("bash", [join(ROOT, "scripts/install.sh")], env)
+        const result = yield* runCommand("bash", [join(ROOT, "scripts/install.sh")], { env })
         assert.strictEqual(result.code, 0, result.stderr)
         assert.include(result.stdout, "plexum agent-add --model MiniMax-M2.7")
       }

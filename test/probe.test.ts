@@ -1,17 +1,12 @@
 /**
  * `--probe` against the fake MiniMax through base_url, run as a person would run it.
  */
-import { execFile } from "node:child_process"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { EMPTY_KEY, fakeMinimax, makePlexumHome, PLUGIN_MAIN, TOKEN_PLAN_KEY } from "./support/plugin.ts"
+import { EMPTY_KEY, fakeMinimax, makePlexumHome, PLUGIN_MAIN, runCommand, TOKEN_PLAN_KEY } from "./support/plugin.ts"
 
 const probe = (home: string, args: Array<string>) =>
-  Effect.callback<{ code: number; stdout: string; stderr: string }>((resume) => {
-    execFile(process.execPath, [PLUGIN_MAIN, "--probe", ...args], { env: { PATH: "/usr/bin:/bin", PLEXUM_HOME: home, HOME: home, PLEXUM_LOG_LEVEL: "debug" } }, (error, stdout, stderr) => {
-      resume(Effect.succeed({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }))
-    })
-  })
+  runCommand(process.execPath, [PLUGIN_MAIN, "--probe", ...args], { env: { PATH: "/usr/bin:/bin", PLEXUM_HOME: home, HOME: home, PLEXUM_LOG_LEVEL: "debug" } })
 
 describe("--probe", () => {
   it.live("sk-cp- key: exits 0, M2.7 ok, highspeed ModelNotInPlan 2061; the key stays masked", () =>

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { makePlexumHome, pluginEnv, ROOT, spawnPlugin, userTurn } from "./support/plugin.ts"
+import { makePlexumHome, PLUGIN_MAIN, pluginEnv, ROOT, runCommand, spawnPlugin, userTurn } from "./support/plugin.ts"
 
 const expectRpcError = <A, E extends { readonly code: number }>(effect: Effect.Effect<A, E>) =>
   Effect.flip(effect)
@@ -161,11 +161,11 @@ describe("spawned plugin, no config", () => {
 
   it.live("--version and --help print and exit 0", () =>
     Effect.gen(function*() {
-      const run = (arg: string) =>
-        Effect.promise(() =>
-          import("node:child_process").then(({ execFileSync }) => execFileSync(process.execPath, [join(ROOT, "dist/main.js"), arg], { encoding: "utf8" }))
-        )
-      assert.strictEqual((yield* run("--version")).trim(), "0.1.0")
-      assert.include(yield* run("--help"), "--probe")
+      const version = yield* runCommand(process.execPath, [PLUGIN_MAIN, "--version"], { env: process.env })
+      assert.strictEqual(version.code, 0)
+      assert.strictEqual(version.stdout.trim(), "0.1.0")
+      const help = yield* runCommand(process.execPath, [PLUGIN_MAIN, "--help"], { env: process.env })
+      assert.strictEqual(help.code, 0)
+      assert.include(help.stdout, "--probe")
     }))
 })

@@ -2,6 +2,7 @@
  * Spawning the built plugin (dist/main.js) the way Plexum does, with a throw-away
  * PLEXUM_HOME, and the fake MiniMax as a scoped resource.
  */
+import { execFile } from "node:child_process"
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -50,6 +51,19 @@ export const pluginAgainst = (fake: FakeMinimax, key: string, config: Record<str
     const host = yield* spawnPlugin(pluginEnv(home, extraEnv))
     yield* host.initialize()
     return host
+  })
+
+export interface CommandResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs a command to its end without blocking the event loop (the fake MiniMax lives in this process). */
+export const runCommand = (command: string, args: ReadonlyArray<string>, options: { readonly env: NodeJS.ProcessEnv; readonly cwd?: string; readonly timeoutMs?: number }) =>
+  Effect.callback<CommandResult>((resume) => {
+    execFile(command, args, { env: options.env, cwd: options.cwd ?? ROOT, timeout: options.timeoutMs ?? 120_000 }, (error, stdout, stderr) =>
+      resume(Effect.succeed({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })))
   })
 
 export const userTurn = (text: string, model = "MiniMax-M2.7") => ({
