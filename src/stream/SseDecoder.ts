@@ -1,33 +1,105 @@
 /**
- * Text chunks → SSE events, with effect's incremental parser (CR, LF and CRLF line ends,
- * comments, multi-line `data`, a leading BOM). Unlike `Sse.decode`, a `retry:` field does
- * not end the stream: MiniMax has no use for reconnection, so the directive is ignored.
- * Events come out in one array per input chunk, so the rest of the pipeline works per chunk.
+ * Text chunks → SSE events, following the WHATWG event-stream rules: CR, LF and CRLF line
+ * ends, `:` comments, multi-line `data`, one leading BOM, one space after the colon dropped.
+ * `id` and `retry` are ignored: MiniMax has no use for reconnection.
+ *
+ * effect's `Sse.makeParser` has the same semantics (test/stream/SseDecoder.test.ts checks them
+ * against each other) but scans every character in JavaScript; this one finds line ends with
+ * `indexOf`, which made it four times faster on the benchmark's 2.5 MB stream.
  */
-import { Effect, Stream } from "effect"
-import { Sse } from "effect/encoding"
 
 export interface SseEvent {
   readonly event: string
   readonly data: string
 }
 
-/** 16 MiB: far above any real event (the corpus has a 1 MiB line), low enough to bound memory. */
-const MAX_EVENT_SIZE = 16 * 1024 * 1024
+/** An event (its data, plus the line still being read) passed `maxEventSize` characters. */
+export interface SseEventTooLarge {
+  readonly _tag: "SseEventTooLarge"
+  readonly maxEventSize: number
+}
 
-export const decodeSse = <E, R>(text: Stream.Stream<string, E, R>): Stream.Stream<ReadonlyArray<SseEvent>, E | Sse.SseError, R> =>
-  Stream.suspend(() => {
-    let parsed: Array<SseEvent> = []
-    const parser = Sse.makeParser((event) => {
-      if (event._tag === "Event") parsed.push({ event: event.event, data: event.data })
-    }, { maxEventSize: MAX_EVENT_SIZE })
-    return text.pipe(
-      Stream.mapEffect((chunk) => {
-        const error = parser.feed(chunk)
-        if (error !== undefined) return Effect.fail(error)
-        const out = parsed
-        parsed = []
-        return Effect.succeed(out)
-      })
-    )
-  })
+/** 16 MiB: far above any real event (the corpus has a 1 MiB line), low enough to bound memory. */
+export const MAX_EVENT_SIZE = 16 * 1024 * 1024
+
+const LF = 10
+const CR = 13
+const SPACE = 32
+const COLON = 58
+const BOM = "\uFEFF"
+
+/**
+ * An incremental parser. `feed` takes the next chunk of text and returns the events it
+ * completed, in order (often none), or why the stream cannot be parsed further.
+ */
+export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
+  let first = true
+  /** The start of a line that the next chunk continues. */
+  let partial: Array<string> = []
+  let partialLength = 0
+  /** The last chunk ended in CR: an LF opening the next chunk belongs to it. */
+  let afterCr = false
+  let eventName = ""
+  let data: string | undefined
+
+  const line = (text: string, out: Array<SseEvent>) => {
+    if (text.length === 0) {
+      if (data !== undefined) out.push({ event: eventName === "" ? "message" : eventName, data })
+      eventName = ""
+      data = undefined
+      return
+    }
+    if (text.charCodeAt(0) === COLON) return
+    const colon = text.indexOf(":")
+    const field = colon < 0 ? text : text.slice(0, colon)
+    const value = colon < 0 ? "" : text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1)
+    if (field === "data") data = data === undefined ? value : `${data}\n${value}`
+    else if (field === "event") eventName = value
+  }
+
+  const feed = (chunk: string): ReadonlyArray<SseEvent> | SseEventTooLarge => {
+    const out: Array<SseEvent> = []
+    if (chunk.length === 0) return out
+    let position = 0
+    if (first) {
+      first = false
+      if (chunk.startsWith(BOM)) position = 1
+    }
+    if (afterCr) {
+      afterCr = false
+      if (chunk.charCodeAt(position) === LF) position++
+    }
+    let nextLf = chunk.indexOf("\n", position)
+    let nextCr = chunk.indexOf("\r", position)
+    while (position < chunk.length) {
+      if (nextLf >= 0 && nextLf < position) nextLf = chunk.indexOf("\n", position)
+      if (nextCr >= 0 && nextCr < position) nextCr = chunk.indexOf("\r", position)
+      const end = nextCr < 0 ? nextLf : nextLf < 0 ? nextCr : Math.min(nextLf, nextCr)
+      if (end < 0) {
+        partial.push(chunk.slice(position))
+        partialLength += chunk.length - position
+        break
+      }
+      let text = chunk.slice(position, end)
+      if (partial.length > 0) {
+        partial.push(text)
+        text = partial.join("")
+        partial = []
+        partialLength = 0
+      }
+      line(text, out)
+      position = end + 1
+      if (end === nextCr) {
+        if (position === chunk.length) afterCr = true
+        else if (chunk.charCodeAt(position) === LF) position++
+      }
+    }
+    if (partialLength + (data?.length ?? 0) > maxEventSize) return { _tag: "SseEventTooLarge", maxEventSize }
+    return out
+  }
+
+  return { feed }
+}
+
+export const isSseEventTooLarge = (value: ReadonlyArray<SseEvent> | SseEventTooLarge): value is SseEventTooLarge =>
+  "_tag" in value
