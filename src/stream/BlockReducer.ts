@@ -1,8 +1,14 @@
 /**
- * The block-state reducer: (state, Anthropic event) → (state, TurnEvents). Pure: no I/O,
- * no clock, no Effect. It keeps every block byte for byte (thinking with its signature,
- * redacted data, tool ids and names), assembles tool input JSON and parses it once at
- * `content_block_stop`, and enforces stop sequences on text blocks.
+ * The block-state reducer: (state, Anthropic events) → (state, TurnEvents). Pure: no I/O,
+ * no clock, no Effect, and the state it is given is never changed. It keeps every block byte
+ * for byte (thinking with its signature, redacted data, tool ids and names), assembles tool
+ * input JSON and parses it once at `content_block_stop`, and enforces stop sequences on text
+ * blocks.
+ *
+ * A batch (all the events of one upstream chunk) is reduced on one draft: a copy of the state
+ * made once, changed in place, and returned as the next state. The text a batch adds to a block
+ * is joined once, at the end of the batch: a block kept as one rope node per token-sized delta
+ * held about 1 MB per 20k-event turn, most of the plugin's live memory with 32 turns open.
  */
 import type { AssistantBlock, StopReason, TurnEvent, Usage } from "@plexum/sdk"
 import type { AnthropicEvent, AnthropicUsage } from "./AnthropicEvent.ts"
@@ -17,11 +23,13 @@ type OpenBlock =
   /** A block type the protocol does not know: no events for it. */
   | { readonly type: "skipped" }
 
+type TextBlock = Extract<OpenBlock, { type: "text" }>
+
 export interface BlockState {
   readonly phase: "awaiting_start" | "streaming" | "done"
   readonly stopSequences: ReadonlyArray<string>
   readonly fallbackModel: string
-  readonly open: Readonly<Record<number, OpenBlock>>
+  readonly open: ReadonlyMap<number, OpenBlock>
   readonly usage: Usage
   readonly stopReason: string | undefined
   readonly stopSequence: string | undefined
@@ -42,7 +50,7 @@ export const initialBlockState = (options: { readonly stopSequences?: ReadonlyAr
   phase: "awaiting_start",
   stopSequences: (options.stopSequences ?? []).filter((s) => s !== ""),
   fallbackModel: options.model,
-  open: {},
+  open: new Map(),
   usage: { inputTokens: 0, outputTokens: 0 },
   stopReason: undefined,
   stopSequence: undefined
@@ -62,17 +70,47 @@ export const mergeUsage = (previous: Usage, next: AnthropicUsage | null | undefi
   return usage
 }
 
-const protocolFault = (state: BlockState, events: ReadonlyArray<TurnEvent>, message: string): ReducerStep => ({
-  state,
-  events,
-  fault: { _tag: "Protocol", message }
-})
+/** The state of one batch while it is being reduced. */
+interface Draft {
+  phase: BlockState["phase"]
+  usage: Usage
+  stopReason: string | undefined
+  stopSequence: string | undefined
+  fault: ReducerFault | undefined
+  readonly stopSequences: ReadonlyArray<string>
+  readonly fallbackModel: string
+  readonly open: Map<number, OpenBlock>
+  /** Pieces this batch added to the text, thinking or tool input of an open block, not yet joined into it. */
+  readonly added: Map<number, Array<string>>
+  readonly events: Array<TurnEvent>
+}
 
-const withBlock = (state: BlockState, index: number, block: OpenBlock | undefined): BlockState => {
-  const open = { ...state.open }
-  if (block === undefined) delete open[index]
-  else open[index] = block
-  return { ...state, open }
+const add = (draft: Draft, index: number, piece: string): void => {
+  const pieces = draft.added.get(index)
+  if (pieces === undefined) draft.added.set(index, [piece])
+  else pieces.push(piece)
+}
+
+/** The block at `index` with the pieces this batch added joined into it. */
+const joined = (draft: Draft, index: number): OpenBlock | undefined => {
+  const block = draft.open.get(index)
+  const pieces = draft.added.get(index)
+  if (block === undefined || pieces === undefined) return block
+  draft.added.delete(index)
+  const more = pieces.join("")
+  const next: OpenBlock = block.type === "text"
+    ? { type: "text", text: block.text + more, held: block.held }
+    : block.type === "thinking"
+    ? { type: "thinking", thinking: block.thinking + more, signature: block.signature }
+    : block.type === "tool_use"
+    ? { ...block, json: block.json + more }
+    : block
+  draft.open.set(index, next)
+  return next
+}
+
+const protocolFault = (draft: Draft, message: string): void => {
+  draft.fault = { _tag: "Protocol", message }
 }
 
 /** The final block, or why it cannot be built. */
@@ -98,180 +136,199 @@ const closeBlock = (block: OpenBlock): AssistantBlock | { readonly invalidJson: 
 }
 
 /** Emits the block_stop for `index`, flushing held-back text first. */
-const stopBlock = (state: BlockState, index: number, events: Array<TurnEvent>): ReducerStep => {
-  const block = state.open[index]
-  if (block === undefined) return protocolFault(state, events, `content_block_stop for block ${index}, which is not open`)
-  if (block.type === "text" && block.held !== "") events.push({ type: "text_delta", index, text: block.held })
+const stopBlock = (draft: Draft, index: number): void => {
+  const block = joined(draft, index)
+  if (block === undefined) return protocolFault(draft, `content_block_stop for block ${index}, which is not open`)
+  if (block.type === "text" && block.held !== "") draft.events.push({ type: "text_delta", index, text: block.held })
+  draft.open.delete(index)
   const closed = closeBlock(block)
-  const next = withBlock(state, index, undefined)
-  if (closed === undefined) return { state: next, events }
-  if ("invalidJson" in closed) {
-    return protocolFault(next, events, `the input of tool call ${closed.invalidJson} (block ${index}) is not valid JSON`)
-  }
-  events.push({ type: "block_stop", index, block: closed })
-  return { state: next, events }
+  if (closed === undefined) return
+  if ("invalidJson" in closed) return protocolFault(draft, `the input of tool call ${closed.invalidJson} (block ${index}) is not valid JSON`)
+  draft.events.push({ type: "block_stop", index, block: closed })
 }
 
-const turnStop = (state: BlockState, stopReason: StopReason, stopSequence: string | undefined): TurnEvent =>
+const turnStop = (usage: Usage, stopReason: StopReason, stopSequence: string | undefined): TurnEvent =>
   stopSequence === undefined
-    ? { type: "turn_stop", stopReason, usage: state.usage }
-    : { type: "turn_stop", stopReason, stopSequence, usage: state.usage }
+    ? { type: "turn_stop", stopReason, usage }
+    : { type: "turn_stop", stopReason, stopSequence, usage }
 
 /** Closes every open block in index order, then the turn. */
-const finishTurn = (state: BlockState, events: Array<TurnEvent>, stopReason: StopReason, stopSequence: string | undefined): ReducerStep => {
-  let current = state
-  for (const index of Object.keys(state.open).map(Number).sort((a, b) => a - b)) {
-    const step = stopBlock(current, index, events)
-    if (step.fault !== undefined) return step
-    current = step.state
+const finishTurn = (draft: Draft, stopReason: StopReason, stopSequence: string | undefined): void => {
+  for (const index of [...draft.open.keys()].sort((a, b) => a - b)) {
+    stopBlock(draft, index)
+    if (draft.fault !== undefined) return
   }
-  events.push(turnStop(current, stopReason, stopSequence))
-  return { state: { ...current, phase: "done" }, events }
+  draft.events.push(turnStop(draft.usage, stopReason, stopSequence))
+  draft.phase = "done"
 }
 
 /** Appends text to a text block, holding back what could start a stop sequence. */
-const appendText = (state: BlockState, index: number, block: Extract<OpenBlock, { type: "text" }>, delta: string, events: Array<TurnEvent>): ReducerStep => {
-  if (state.stopSequences.length === 0) {
-    if (delta !== "") events.push({ type: "text_delta", index, text: delta })
-    return { state: withBlock(state, index, { type: "text", text: block.text + delta, held: "" }), events }
+const appendText = (draft: Draft, index: number, block: TextBlock, delta: string): void => {
+  if (draft.stopSequences.length === 0) {
+    if (delta === "") return
+    draft.events.push({ type: "text_delta", index, text: delta })
+    return add(draft, index, delta)
   }
   const buffer = block.held + delta
-  const match = findStopSequence(buffer, state.stopSequences)
+  const match = findStopSequence(buffer, draft.stopSequences)
   if (match !== undefined) {
     const before = buffer.slice(0, match.at)
-    if (before !== "") events.push({ type: "text_delta", index, text: before })
-    const truncated = withBlock(state, index, { type: "text", text: block.text + before, held: "" })
-    return finishTurn(truncated, events, "stop_sequence", match.sequence)
+    if (before !== "") draft.events.push({ type: "text_delta", index, text: before })
+    add(draft, index, before)
+    draft.open.set(index, { type: "text", text: block.text, held: "" })
+    return finishTurn(draft, "stop_sequence", match.sequence)
   }
-  const held = heldBackLength(buffer, state.stopSequences)
+  const held = heldBackLength(buffer, draft.stopSequences)
   const emitted = buffer.slice(0, buffer.length - held)
-  if (emitted !== "") events.push({ type: "text_delta", index, text: emitted })
-  return { state: withBlock(state, index, { type: "text", text: block.text + emitted, held: buffer.slice(buffer.length - held) }), events }
+  if (emitted !== "") draft.events.push({ type: "text_delta", index, text: emitted })
+  add(draft, index, emitted)
+  draft.open.set(index, { type: "text", text: block.text, held: buffer.slice(buffer.length - held) })
 }
 
-const startBlock = (state: BlockState, event: Extract<AnthropicEvent, { type: "content_block_start" }>, events: Array<TurnEvent>): ReducerStep => {
+const startBlock = (draft: Draft, event: Extract<AnthropicEvent, { type: "content_block_start" }>): void => {
   const { index, content_block: start } = event
-  if (state.open[index] !== undefined) return protocolFault(state, events, `block ${index} was started twice`)
+  if (draft.open.has(index)) return protocolFault(draft, `block ${index} was started twice`)
   switch (start.type) {
     case "text": {
-      events.push({ type: "block_start", index, block: { type: "text" } })
-      const block = { type: "text", text: "", held: "" } as const
-      return start.text ? appendText(state, index, block, start.text, events) : { state: withBlock(state, index, block), events }
+      draft.events.push({ type: "block_start", index, block: { type: "text" } })
+      const block: TextBlock = { type: "text", text: "", held: "" }
+      draft.open.set(index, block)
+      if (start.text) appendText(draft, index, block, start.text)
+      return
     }
     case "thinking": {
-      events.push({ type: "block_start", index, block: { type: "thinking" } })
+      draft.events.push({ type: "block_start", index, block: { type: "thinking" } })
       const thinking = start.thinking ?? ""
       const signature = start.signature ?? ""
-      if (thinking !== "") events.push({ type: "thinking_delta", index, thinking })
-      if (signature !== "") events.push({ type: "signature_delta", index, signature })
-      return { state: withBlock(state, index, { type: "thinking", thinking, signature }), events }
+      if (thinking !== "") draft.events.push({ type: "thinking_delta", index, thinking })
+      if (signature !== "") draft.events.push({ type: "signature_delta", index, signature })
+      draft.open.set(index, { type: "thinking", thinking, signature })
+      return
     }
     case "redacted_thinking": {
       const data = start.data ?? ""
-      events.push({ type: "block_start", index, block: { type: "redacted_thinking", data } })
-      return { state: withBlock(state, index, { type: "redacted_thinking", data }), events }
+      draft.events.push({ type: "block_start", index, block: { type: "redacted_thinking", data } })
+      draft.open.set(index, { type: "redacted_thinking", data })
+      return
     }
     case "tool_use": {
-      if (!start.id || !start.name) return protocolFault(state, events, `tool_use block ${index} has no id or name`)
-      events.push({ type: "block_start", index, block: { type: "tool_use", id: start.id, name: start.name } })
+      if (!start.id || !start.name) return protocolFault(draft, `tool_use block ${index} has no id or name`)
+      draft.events.push({ type: "block_start", index, block: { type: "tool_use", id: start.id, name: start.name } })
       const startInput = typeof start.input === "object" && start.input !== null && Object.keys(start.input).length > 0
         ? start.input
         : undefined
-      return { state: withBlock(state, index, { type: "tool_use", id: start.id, name: start.name, json: "", startInput }), events }
+      draft.open.set(index, { type: "tool_use", id: start.id, name: start.name, json: "", startInput })
+      return
     }
     default:
-      return { state: withBlock(state, index, { type: "skipped" }), events }
+      draft.open.set(index, { type: "skipped" })
   }
 }
 
-const applyDelta = (state: BlockState, event: Extract<AnthropicEvent, { type: "content_block_delta" }>, events: Array<TurnEvent>): ReducerStep => {
+const applyDelta = (draft: Draft, event: Extract<AnthropicEvent, { type: "content_block_delta" }>): void => {
   const { index, delta } = event
-  const block = state.open[index]
-  if (block === undefined) return protocolFault(state, events, `content_block_delta for block ${index}, which is not open`)
-  if (block.type === "skipped") return { state, events }
-  const mismatch = () => protocolFault(state, events, `a ${delta.type} for block ${index}, which is a ${block.type} block`)
+  const block = draft.open.get(index)
+  if (block === undefined) return protocolFault(draft, `content_block_delta for block ${index}, which is not open`)
+  if (block.type === "skipped") return
+  const mismatch = () => protocolFault(draft, `a ${delta.type} for block ${index}, which is a ${block.type} block`)
   switch (delta.type) {
     case "text_delta":
-      return block.type === "text" ? appendText(state, index, block, delta.text ?? "", events) : mismatch()
+      return block.type === "text" ? appendText(draft, index, block, delta.text ?? "") : mismatch()
     case "thinking_delta": {
       if (block.type !== "thinking") return mismatch()
       const thinking = delta.thinking ?? ""
-      if (thinking !== "") events.push({ type: "thinking_delta", index, thinking })
-      return { state: withBlock(state, index, { ...block, thinking: block.thinking + thinking }), events }
+      if (thinking === "") return
+      draft.events.push({ type: "thinking_delta", index, thinking })
+      return add(draft, index, thinking)
     }
     case "signature_delta": {
       if (block.type !== "thinking") return mismatch()
       const signature = delta.signature ?? ""
-      events.push({ type: "signature_delta", index, signature })
-      return { state: withBlock(state, index, { ...block, signature }), events }
+      draft.events.push({ type: "signature_delta", index, signature })
+      draft.open.set(index, { type: "thinking", thinking: block.thinking, signature })
+      return
     }
     case "input_json_delta": {
       if (block.type !== "tool_use") return mismatch()
       const partialJson = delta.partial_json ?? ""
-      if (partialJson !== "") events.push({ type: "tool_input_delta", index, partialJson })
-      return { state: withBlock(state, index, { ...block, json: block.json + partialJson }), events }
+      if (partialJson === "") return
+      draft.events.push({ type: "tool_input_delta", index, partialJson })
+      return add(draft, index, partialJson)
     }
-    default:
-      return { state, events }
   }
 }
 
-/** One event. Events after the turn is done (e.g. past a stop-sequence match) change nothing. */
-export const reduceBlockEvent = (state: BlockState, event: AnthropicEvent): ReducerStep => {
-  const events: Array<TurnEvent> = []
-  if (state.phase === "done") return { state, events }
+/** One event into the draft. Events after the turn is done (e.g. past a stop-sequence match) change nothing. */
+const apply = (draft: Draft, event: AnthropicEvent): void => {
+  if (draft.phase === "done") return
   if (event.type === "error") {
-    return {
-      state,
-      events,
-      fault: {
-        _tag: "ErrorEvent",
-        type: event.error?.type ?? undefined,
-        message: event.error?.message ?? undefined,
-        requestId: event.request_id ?? undefined
-      }
+    draft.fault = {
+      _tag: "ErrorEvent",
+      type: event.error?.type ?? undefined,
+      message: event.error?.message ?? undefined,
+      requestId: event.request_id ?? undefined
     }
+    return
   }
-  if (event.type === "ping") return { state, events }
-  if (state.phase === "awaiting_start") {
-    if (event.type !== "message_start") return protocolFault(state, events, `${event.type} arrived before message_start`)
-    const usage = mergeUsage(state.usage, event.message.usage)
-    events.push({ type: "turn_start", messageId: event.message.id ?? "", model: event.message.model ?? state.fallbackModel })
-    if (event.message.usage) events.push({ type: "usage", usage })
-    return { state: { ...state, phase: "streaming", usage }, events }
+  if (event.type === "ping") return
+  if (draft.phase === "awaiting_start") {
+    if (event.type !== "message_start") return protocolFault(draft, `${event.type} arrived before message_start`)
+    draft.usage = mergeUsage(draft.usage, event.message.usage)
+    draft.events.push({ type: "turn_start", messageId: event.message.id ?? "", model: event.message.model ?? draft.fallbackModel })
+    if (event.message.usage) draft.events.push({ type: "usage", usage: draft.usage })
+    draft.phase = "streaming"
+    return
   }
   switch (event.type) {
     case "message_start":
-      return protocolFault(state, events, "message_start arrived twice")
+      return protocolFault(draft, "message_start arrived twice")
     case "content_block_start":
-      return startBlock(state, event, events)
+      return startBlock(draft, event)
     case "content_block_delta":
-      return applyDelta(state, event, events)
+      return applyDelta(draft, event)
     case "content_block_stop":
-      return stopBlock(state, event.index, events)
+      return stopBlock(draft, event.index)
     case "message_delta": {
-      const stopReason = event.delta?.stop_reason || state.stopReason
-      const stopSequence = event.delta?.stop_sequence || state.stopSequence
-      const usage = mergeUsage(state.usage, event.usage)
-      if (event.usage) events.push({ type: "usage", usage })
-      return { state: { ...state, stopReason, stopSequence, usage }, events }
+      draft.stopReason = event.delta?.stop_reason || draft.stopReason
+      draft.stopSequence = event.delta?.stop_sequence || draft.stopSequence
+      draft.usage = mergeUsage(draft.usage, event.usage)
+      if (event.usage) draft.events.push({ type: "usage", usage: draft.usage })
+      return
     }
     case "message_stop":
-      return finishTurn(state, events, state.stopReason || "end_turn", state.stopSequence)
+      return finishTurn(draft, draft.stopReason || "end_turn", draft.stopSequence)
   }
 }
 
 /** Folds a batch of events; stops at the first fault. */
 export const reduceBlockEvents = (state: BlockState, batch: ReadonlyArray<AnthropicEvent>): ReducerStep => {
-  let current = state
-  const events: Array<TurnEvent> = []
-  for (const event of batch) {
-    const step = reduceBlockEvent(current, event)
-    for (const e of step.events) events.push(e)
-    current = step.state
-    if (step.fault !== undefined) return { state: current, events, fault: step.fault }
+  const draft: Draft = {
+    phase: state.phase,
+    usage: state.usage,
+    stopReason: state.stopReason,
+    stopSequence: state.stopSequence,
+    fault: undefined,
+    stopSequences: state.stopSequences,
+    fallbackModel: state.fallbackModel,
+    open: new Map(state.open),
+    added: new Map(),
+    events: []
   }
-  return { state: current, events }
+  for (const event of batch) {
+    apply(draft, event)
+    if (draft.fault !== undefined) break
+  }
+  for (const index of [...draft.added.keys()]) joined(draft, index)
+  const next: BlockState = {
+    phase: draft.phase,
+    stopSequences: draft.stopSequences,
+    fallbackModel: draft.fallbackModel,
+    open: draft.open,
+    usage: draft.usage,
+    stopReason: draft.stopReason,
+    stopSequence: draft.stopSequence
+  }
+  return draft.fault === undefined ? { state: next, events: draft.events } : { state: next, events: draft.events, fault: draft.fault }
 }
 
 /** What an ended upstream stream means: nothing when the turn finished, else a fault. */
