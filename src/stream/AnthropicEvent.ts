@@ -104,8 +104,8 @@ const isOptionalString = (value: unknown) => value === undefined || value === nu
 
 /**
  * Nearly every event of a stream is a `content_block_delta`. One that already has exactly the
- * shape `ContentBlockDelta` accepts is taken as is, skipping the Schema walk (the profile's
- * biggest cost); any other goes through the Schema, which stays the definition of the shape.
+ * shape `ContentBlockDelta` accepts is taken as is, skipping the Schema walk; any other goes
+ * through the Schema, which stays the definition of the shape.
  */
 const isPlainDelta = (record: Record<string, unknown>): boolean => {
   if (record.type !== "content_block_delta" || !Number.isInteger(record.index)) return false
@@ -113,6 +113,48 @@ const isPlainDelta = (record: Record<string, unknown>): boolean => {
   return typeof delta === "object" && delta !== null && typeof delta.type === "string" &&
     isOptionalString(delta.text) && isOptionalString(delta.thinking) &&
     isOptionalString(delta.signature) && isOptionalString(delta.partial_json)
+}
+
+const DELTA_PREFIX = `{"type":"content_block_delta","index":`
+const TEXT_DELTA_MIDDLE = `,"delta":{"type":"text_delta","text":"`
+const THINKING_DELTA_MIDDLE = `,"delta":{"type":"thinking_delta","thinking":"`
+const DELTA_SUFFIX = `"}}`
+/** Characters after which a JSON string literal's text is not its value (or not valid). */
+const NEEDS_JSON_PARSE = /["\\\u0000-\u001f]/
+
+/**
+ * A text or thinking delta written the way MiniMax and Anthropic write it, byte for byte:
+ * `{"type":"content_block_delta","index":N,"delta":{"type":"text_delta","text":"…"}}`.
+ * Read without `JSON.parse`, which was the largest cost left on the hot path. Anything else
+ * (other key order, spaces, extra fields) gives `undefined` and goes the general way.
+ * test/stream/AnthropicEvent.test.ts checks it against `JSON.parse`.
+ */
+export const readCompactTextDelta = (data: string): AnthropicEvent | undefined => {
+  if (!data.startsWith(DELTA_PREFIX) || !data.endsWith(DELTA_SUFFIX)) return undefined
+  let position = DELTA_PREFIX.length
+  let index = 0
+  const digits = position
+  for (let code = data.charCodeAt(position); code >= 48 && code <= 57; code = data.charCodeAt(++position)) {
+    index = index * 10 + code - 48
+  }
+  const digitCount = position - digits
+  if (digitCount === 0 || digitCount > 9 || (digitCount > 1 && data.charCodeAt(digits) === 48)) return undefined
+  const kind = data.startsWith(TEXT_DELTA_MIDDLE, position) ? "text" : data.startsWith(THINKING_DELTA_MIDDLE, position) ? "thinking" : undefined
+  if (kind === undefined) return undefined
+  position += kind === "text" ? TEXT_DELTA_MIDDLE.length : THINKING_DELTA_MIDDLE.length
+  const end = data.length - DELTA_SUFFIX.length
+  if (end < position) return undefined
+  let value = data.slice(position, end)
+  if (NEEDS_JSON_PARSE.test(value)) {
+    try {
+      value = JSON.parse(`"${value}"`) as string
+    } catch {
+      return undefined
+    }
+  }
+  return kind === "text"
+    ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
+    : { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: value } }
 }
 
 /** What one SSE event turned out to be. */
@@ -126,6 +168,8 @@ export type DecodedEvent =
  * when `data` has none.
  */
 export const decodeAnthropicEvent = (sse: SseEvent): DecodedEvent => {
+  const compact = readCompactTextDelta(sse.data)
+  if (compact !== undefined) return { _tag: "Event", event: compact }
   let json: unknown
   try {
     json = JSON.parse(sse.data)
