@@ -91,10 +91,10 @@ export const makeDispatcher = <R>(
       let fold = emptyTurnResultFold()
       const eventLine = turnEventLine(turnId)
       const relay = (events: ReadonlyArray<TurnEvent>) => {
-        let text = ""
-        for (const event of events) text += eventLine(seq++, event)
+        const lines = new Array<string>(events.length)
+        for (let i = 0; i < events.length; i++) lines[i] = eventLine(seq++, events[i])
         fold = foldTurnEvents(fold, events)
-        return send(text)
+        return send(lines.join(""))
       }
       return plugin.turn(request, { turnId }).pipe(
         Stream.runForEachArray(relay),

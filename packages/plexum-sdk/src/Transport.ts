@@ -4,6 +4,10 @@
  * Output goes through a small bounded queue drained by one writer that waits for stdout's
  * `drain`. When the host stops reading, `send` suspends, which stops whoever is sending
  * (a turn pulling from its upstream) instead of buffering without bound.
+ *
+ * Text is encoded to UTF-8 as it is queued, so output waiting for stdout is bytes outside the
+ * JavaScript heap. Kept as strings, the waiting output of many concurrent turns survived the
+ * young-generation collections and made V8 grow its heap (bench/RESULTS.md, c).
  */
 import { Cause, Effect, Fiber, Queue, Stdio, Stream } from "effect"
 import type { Scope } from "effect"
@@ -22,7 +26,7 @@ const OUTPUT_QUEUE_CAPACITY = 32
 
 export const makeStdioTransport: Effect.Effect<Transport, never, Stdio.Stdio | Scope.Scope> = Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
-  const outgoing = yield* Queue.bounded<string, Cause.Done>(OUTPUT_QUEUE_CAPACITY)
+  const outgoing = yield* Queue.bounded<Uint8Array, Cause.Done>(OUTPUT_QUEUE_CAPACITY)
   const writer = yield* Stream.fromQueue(outgoing).pipe(
     Stream.run(stdio.stdout()),
     Effect.ignore,
@@ -30,7 +34,7 @@ export const makeStdioTransport: Effect.Effect<Transport, never, Stdio.Stdio | S
   )
   return {
     lines: stdio.stdin.pipe(Stream.decodeText, Stream.splitLines, Stream.catch(() => Stream.empty)),
-    send: (text) => Queue.offer(outgoing, text).pipe(Effect.asVoid),
+    send: (text) => Effect.suspend(() => Queue.offer(outgoing, Buffer.from(text, "utf8"))).pipe(Effect.asVoid),
     close: (timeoutMs) =>
       Queue.end(outgoing).pipe(
         Effect.andThen(Fiber.join(writer)),
