@@ -118,9 +118,14 @@ const isPlainDelta = (record: Record<string, unknown>): boolean => {
 const DELTA_PREFIX = `{"type":"content_block_delta","index":`
 const TEXT_DELTA_MIDDLE = `,"delta":{"type":"text_delta","text":"`
 const THINKING_DELTA_MIDDLE = `,"delta":{"type":"thinking_delta","thinking":"`
-const DELTA_SUFFIX = `"}}`
-/** Characters after which a JSON string literal's text is not its value (or not valid). */
-const NEEDS_JSON_PARSE = /["\\\u0000-\u001f]/
+/** Where the two middles first differ: `te`xt_delta against `th`inking_delta. */
+const KIND_AT = `,"delta":{"type":"t`.length
+const E = 101
+/**
+ * The whole compact delta, its string a JSON string literal. V8 runs this regex several times
+ * faster than `startsWith` over the sliced strings the SSE parser hands out.
+ */
+const COMPACT_DELTA = /^\{"type":"content_block_delta","index":(?:0|[1-9]\d{0,8}),"delta":\{"type":"(?:text_delta","text|thinking_delta","thinking)":"(?:[^"\\\u0000-\u001f]|\\.)*"\}\}$/
 
 /**
  * A text or thinking delta written the way MiniMax and Anthropic write it, byte for byte:
@@ -130,29 +135,22 @@ const NEEDS_JSON_PARSE = /["\\\u0000-\u001f]/
  * test/stream/AnthropicEvent.test.ts checks it against `JSON.parse`.
  */
 export const readCompactTextDelta = (data: string): AnthropicEvent | undefined => {
-  if (!data.startsWith(DELTA_PREFIX) || !data.endsWith(DELTA_SUFFIX)) return undefined
+  if (!COMPACT_DELTA.test(data)) return undefined
   let position = DELTA_PREFIX.length
   let index = 0
-  const digits = position
   for (let code = data.charCodeAt(position); code >= 48 && code <= 57; code = data.charCodeAt(++position)) {
     index = index * 10 + code - 48
   }
-  const digitCount = position - digits
-  if (digitCount === 0 || digitCount > 9 || (digitCount > 1 && data.charCodeAt(digits) === 48)) return undefined
-  const kind = data.startsWith(TEXT_DELTA_MIDDLE, position) ? "text" : data.startsWith(THINKING_DELTA_MIDDLE, position) ? "thinking" : undefined
-  if (kind === undefined) return undefined
-  position += kind === "text" ? TEXT_DELTA_MIDDLE.length : THINKING_DELTA_MIDDLE.length
-  const end = data.length - DELTA_SUFFIX.length
-  if (end < position) return undefined
-  let value = data.slice(position, end)
-  if (NEEDS_JSON_PARSE.test(value)) {
+  const isText = data.charCodeAt(position + KIND_AT) === E
+  let value = data.slice(position + (isText ? TEXT_DELTA_MIDDLE : THINKING_DELTA_MIDDLE).length, data.length - 3)
+  if (value.includes("\\")) {
     try {
       value = JSON.parse(`"${value}"`) as string
     } catch {
       return undefined
     }
   }
-  return kind === "text"
+  return isText
     ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
     : { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: value } }
 }
