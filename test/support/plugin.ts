@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import type { TurnEventParams } from "@plexum/sdk"
-import { connect } from "@plexum/sdk/host"
+import { connect, type ConnectOptions } from "@plexum/sdk/host"
 import { assert } from "@effect/vitest"
 import { Effect } from "effect"
 import { type FakeMinimax, type FakeMinimaxOptions, startFakeMinimax } from "../../fake/FakeMinimax.ts"
@@ -39,16 +39,23 @@ export const pluginEnv = (home: string, extra: Record<string, string> = {}): Nod
   ...extra
 })
 
-export const spawnPlugin = (env: NodeJS.ProcessEnv) => connect(process.execPath, [PLUGIN_MAIN], { env, cwd: ROOT })
+export const spawnPlugin = (env: NodeJS.ProcessEnv, host: Pick<ConnectOptions, "recordStdout"> = {}) =>
+  connect(process.execPath, [PLUGIN_MAIN], { env, cwd: ROOT, ...host })
 
 export const fakeMinimax = (options?: FakeMinimaxOptions) =>
   Effect.acquireRelease(Effect.promise(() => startFakeMinimax(options)), (fake: FakeMinimax) => Effect.promise(() => fake.close()))
 
 /** A spawned, initialized plugin whose config points at `fake` with `key`. */
-export const pluginAgainst = (fake: FakeMinimax, key: string, config: Record<string, unknown> = {}, extraEnv: Record<string, string> = {}) =>
+export const pluginAgainst = (
+  fake: FakeMinimax,
+  key: string,
+  config: Record<string, unknown> = {},
+  extraEnv: Record<string, string> = {},
+  hostOptions: Pick<ConnectOptions, "recordStdout"> = {}
+) =>
   Effect.gen(function*() {
     const { home } = makePlexumHome({ api_key: key, base_url: fake.baseUrl, ...config })
-    const host = yield* spawnPlugin(pluginEnv(home, extraEnv))
+    const host = yield* spawnPlugin(pluginEnv(home, extraEnv), hostOptions)
     yield* host.initialize()
     return host
   })

@@ -3,7 +3,6 @@
  * it over the protocol. Used by end-to-end tests, demos and benchmarks.
  */
 import { spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { Deferred, Effect, Queue, Schema, Stream } from "effect"
 import type { Cause, Scope } from "effect"
 import { notificationLine } from "./Framing.ts"
@@ -62,7 +61,7 @@ export interface PluginHost {
   readonly resumeOutput: Effect.Effect<void>
   /** Responses whose id no request of this host used (e.g. `id: null` errors), in order. */
   readonly unsolicited: Effect.Effect<ReadonlyArray<unknown>>
-  /** Every stdout line so far, as received. */
+  /** Every stdout line so far, as received (empty when connected with `recordStdout: false`). */
   readonly stdoutLines: Effect.Effect<ReadonlyArray<string>>
   /** Everything written to stderr so far. */
   readonly stderr: Effect.Effect<string>
@@ -73,6 +72,11 @@ export interface ConnectOptions {
   readonly cwd?: string
   /** Replaces the environment entirely when given. */
   readonly env?: NodeJS.ProcessEnv
+  /**
+   * Keep every stdout line for `stdoutLines` (default true). Benchmarks turn it off: a
+   * transcript of millions of lines is the host's memory and GC time, not the plugin's.
+   */
+  readonly recordStdout?: boolean
 }
 
 /**
@@ -122,9 +126,17 @@ export const connect = (
       })
     }
 
-    const reader = createInterface({ input: child.stdout, crlfDelay: Infinity })
-    reader.on("line", (line) => {
-      lines.push(line)
+    const recordStdout = options.recordStdout ?? true
+    /** Turn events read from the current stdout chunk, offered to their turn's queue in one go. */
+    const arrived = new Map<Queue.Queue<TurnEventParams, Cause.Done>, Array<TurnEventParams>>()
+    const deliverArrived = () => {
+      for (const [queue, events] of arrived) Queue.offerAllUnsafe(queue, events)
+      arrived.clear()
+    }
+
+    const onLine = (raw: string) => {
+      const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw
+      if (recordStdout) lines.push(line)
       let message: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown }
       try {
         message = JSON.parse(line)
@@ -134,9 +146,13 @@ export const connect = (
       if (message.method === "turn/event") {
         const params = message.params as TurnEventParams
         const queue = turnEvents.get(params.turnId)
-        if (queue !== undefined) Queue.offerUnsafe(queue, params)
+        if (queue === undefined) return
+        const events = arrived.get(queue)
+        if (events === undefined) arrived.set(queue, [params])
+        else events.push(params)
         return
       }
+      deliverArrived()
       const deferred = typeof message.id === "number" ? pending.get(message.id) : undefined
       if (deferred === undefined) {
         unsolicited.push(message)
@@ -145,8 +161,24 @@ export const connect = (
       pending.delete(message.id as number)
       if (message.error !== undefined) Deferred.doneUnsafe(deferred, Effect.fail(rpcErrorOf(message.error)))
       else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
+    }
+
+    let partialLine = ""
+    child.stdout.setEncoding("utf8")
+    child.stdout.on("data", (chunk: string) => {
+      const text = partialLine + chunk
+      let start = 0
+      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+        onLine(text.slice(start, end))
+        start = end + 1
+      }
+      partialLine = text.slice(start)
+      deliverArrived()
     })
-    reader.on("close", () => {
+    child.stdout.on("close", () => {
+      if (partialLine !== "") onLine(partialLine)
+      partialLine = ""
+      deliverArrived()
       for (const deferred of pending.values()) {
         Deferred.doneUnsafe(deferred, Effect.fail(new RpcError({ code: PLUGIN_EXITED, message: "the plugin exited before answering" })))
       }
