@@ -41,6 +41,8 @@ export interface RecordedRequest {
   /** Set when the client closed the connection before the reply was complete. */
   closedByClient: boolean
   finished: boolean
+  /** `performance.now()` when the last byte of a streamed reply was written. */
+  finishedAt?: number
   /** `performance.now()` of each paced frame write. */
   readonly frameWrites: Array<number>
 }
@@ -126,6 +128,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         if (reply.cutAfterBytes !== undefined && reply.cutAfterBytes <= bytes.length) request.socket.destroy()
         else if (reply.stallAfterBytes === undefined || reply.stallAfterBytes >= bytes.length) {
           record.finished = true
+          record.finishedAt = performance.now()
           response.end()
         }
         return
@@ -148,6 +151,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
       if (record.closedByClient || index >= frames.length) {
         clearInterval(timer)
         record.finished = true
+        record.finishedAt = performance.now()
         return void response.end()
       }
       response.write(encodeSse([frames[index++]!]))
