@@ -139,7 +139,8 @@ const program = Effect.gen(function*() {
   rows.push({ name: "c. peak RSS, 32 concurrent 20k-event turns (MiB)", value: `${round(rss)}`, target: "≤ 256", pass: rss <= 256 })
 
   // d. added latency
-  const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(400), text: "y".repeat(400), seed: "paced" })
+  // 600 paced deltas (3 s): enough samples that p99 is not just the single slowest one
+  const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
   fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
   const handle = yield* host.turn("d", userTurn("paced"))
   const receipts: Array<number> = []

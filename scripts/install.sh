@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the plugin into $PLEXUM_HOME/plugins/plexum-minimax-provider/ (PLEXUM_HOME defaults
-# to ~/.plexum): a bundled dist/main.js, a Node >= 22.19 to run it, and a manifest whose command
+# to ~/.plexum): the bundled dist/ (main.js launching plugin.js), a Node >= 22.19 to run it, and a manifest whose command
 # holds absolute paths. Non-interactive and idempotent: an existing config.json is never touched,
 # and plugins.allow in plexum.json gains the plugin once, after a backup.
 set -euo pipefail
@@ -21,11 +21,14 @@ if [ ! -x "$PROJECT_NODE" ]; then
   say "Installing dependencies (npm install) first..."
   (cd "$ROOT" && npm install --no-audit --no-fund </dev/null)
 fi
-say "Building dist/main.js..."
+say "Building dist/ (main.js, plugin.js)..."
 (cd "$ROOT" && PATH="$ROOT/node_modules/.bin:$PATH" npm run build --silent </dev/null)
 
 mkdir -p "$DEST/dist"
-cp "$ROOT/dist/main.js" "$DEST/dist/main.js.tmp" && mv "$DEST/dist/main.js.tmp" "$DEST/dist/main.js"
+# the bundle before its launcher, each replaced whole, so a plugin starting meanwhile sees one version or the other
+for file in plugin.js plugin.js.map main.js; do
+  cp "$ROOT/dist/$file" "$DEST/dist/$file.tmp" && mv "$DEST/dist/$file.tmp" "$DEST/dist/$file"
+done
 
 SYSTEM_NODE="$(command -v node || true)"
 if [ -n "$SYSTEM_NODE" ] && node_ok "$SYSTEM_NODE"; then

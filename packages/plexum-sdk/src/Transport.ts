@@ -34,7 +34,10 @@ export const makeStdioTransport: Effect.Effect<Transport, never, Stdio.Stdio | S
   )
   return {
     lines: stdio.stdin.pipe(Stream.decodeText, Stream.splitLines, Stream.catch(() => Stream.empty)),
-    send: (text) => Effect.suspend(() => Queue.offer(outgoing, Buffer.from(text, "utf8"))).pipe(Effect.asVoid),
+    send: (text) => {
+      const bytes = Buffer.from(text, "utf8")
+      return Queue.offer(outgoing, bytes).pipe(Effect.asVoid)
+    },
     close: (timeoutMs) =>
       Queue.end(outgoing).pipe(
         Effect.andThen(Fiber.join(writer)),
