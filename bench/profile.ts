@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { connect } from "@plexum/sdk/host"
-import { encodeSse, thinkingThenText } from "../fake/transcripts.ts"
+import { bigTurn, bigTurnSse } from "./bigTurn.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginEnv, ROOT, userTurn } from "../test/support/plugin.ts"
 
 const turns = Number(process.argv[2] ?? 20)
@@ -37,14 +37,6 @@ const selfTimes = (profile: CpuProfile): Array<readonly [string, number]> => {
   return [...totals.entries()].sort((a, b) => b[1] - a[1])
 }
 
-const transcript = thinkingThenText({
-  model: "MiniMax-M2.7",
-  thinking: "Let me reason about this carefully. ".repeat(1112).slice(0, 40_000),
-  text: "Here is a long and helpful answer. ".repeat(1143).slice(0, 39_998),
-  seed: "profile"
-})
-const raw = encodeSse(transcript.frames)
-
 await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   rmSync(profileDir, { recursive: true, force: true })
   mkdirSync(profileDir, { recursive: true })
@@ -53,10 +45,10 @@ await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   yield* Effect.scoped(Effect.gen(function*() {
     const host = yield* connect(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, PLUGIN_MAIN], { env: pluginEnv(home), cwd: ROOT })
     yield* host.initialize()
-    for (let i = 0; i < turns; i++) fake.script({ kind: "sse", raw, chunkSize: 16_384 })
+    for (let i = 0; i < turns; i++) fake.script({ kind: "sse", raw: bigTurnSse, chunkSize: 16_384 })
     const start = performance.now()
     yield* Effect.forEach(Array.from({ length: turns }, (_, i) => i), (i) => host.turnCollect(`p${i}`, userTurn("profile")), { concurrency })
-    process.stdout.write(`${turns} turns of ${transcript.frames.length} events in ${Math.round(performance.now() - start)} ms (host side)\n`)
+    process.stdout.write(`${turns} turns of ${bigTurn.frames.length} events in ${Math.round(performance.now() - start)} ms (host side)\n`)
     yield* host.shutdown
     yield* host.exited
   }))
