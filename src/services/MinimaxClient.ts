@@ -115,7 +115,6 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
               retryable: true,
               hint: "Retry the turn; the events already sent stay valid."
             }))),
-          Stream.rechunk(1),
           Stream.decodeText
         )))
 

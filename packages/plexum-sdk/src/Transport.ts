@@ -6,8 +6,8 @@
  * (a turn pulling from its upstream) instead of buffering without bound.
  *
  * Text is encoded to UTF-8 as it is queued, so output waiting for stdout is bytes outside the
- * JavaScript heap. Kept as strings, the waiting output of many concurrent turns survived the
- * young-generation collections and made V8 grow its heap (bench/RESULTS.md, c).
+ * JavaScript heap: with 32 concurrent turns (bench c), queued strings survived collections into
+ * the old generation, which then peaked near 60 MiB instead of 40 MiB.
  */
 import { Cause, Effect, Fiber, Queue, Stdio, Stream } from "effect"
 import type { Scope } from "effect"
