@@ -29,6 +29,14 @@ const COLON = 58
 const BOM = "\uFEFF"
 
 /**
+ * A copy of `text` that does not keep the chunk it was cut from alive. V8 keeps a slice of 13 or
+ * more characters as a view into its parent string, so the end of a chunk kept for the next one
+ * (an unfinished line, an event name, data lines) would hold the whole chunk, 16–64 KiB per turn,
+ * through every collection it waits through. Shorter strings are copies already.
+ */
+const detached = (text: string): string => text.length < 13 ? text : JSON.parse(JSON.stringify(text)) as string
+
+/**
  * An incremental parser. `feed` takes the next chunk of text and returns the events it
  * completed, in order (often none), or why the stream cannot be parsed further.
  */
@@ -40,13 +48,18 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
   /** The last chunk ended in CR: an LF opening the next chunk belongs to it. */
   let afterCr = false
   let eventName = ""
+  /** The current event's data lines read from this chunk, joined by LF. */
   let data: string | undefined
+  /** Its data lines from earlier chunks, detached from them. */
+  let carried: string | undefined
 
   const line = (text: string, out: Array<SseEvent>) => {
     if (text.length === 0) {
-      if (data !== undefined) out.push({ event: eventName === "" ? "message" : eventName, data })
+      const all = carried === undefined ? data : data === undefined ? carried : `${carried}\n${data}`
+      if (all !== undefined) out.push({ event: eventName === "" ? "message" : eventName, data: all })
       eventName = ""
       data = undefined
+      carried = undefined
       return
     }
     if (text.charCodeAt(0) === COLON) return
@@ -76,7 +89,7 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
       if (nextCr >= 0 && nextCr < position) nextCr = chunk.indexOf("\r", position)
       const end = nextCr < 0 ? nextLf : nextLf < 0 ? nextCr : Math.min(nextLf, nextCr)
       if (end < 0) {
-        partial.push(chunk.slice(position))
+        partial.push(detached(chunk.slice(position)))
         partialLength += chunk.length - position
         break
       }
@@ -94,7 +107,12 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
         else if (chunk.charCodeAt(position) === LF) position++
       }
     }
-    if (partialLength + (data?.length ?? 0) > maxEventSize) return { _tag: "SseEventTooLarge", maxEventSize }
+    if (data !== undefined) {
+      carried = carried === undefined ? detached(data) : `${carried}\n${detached(data)}`
+      data = undefined
+    }
+    eventName = detached(eventName)
+    if (partialLength + (carried?.length ?? 0) > maxEventSize) return { _tag: "SseEventTooLarge", maxEventSize }
     return out
   }
 

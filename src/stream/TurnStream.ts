@@ -8,7 +8,7 @@
  * releases (aborts) the upstream request, as a stop-sequence match needs.
  */
 import type { TurnEvent } from "@plexum/sdk"
-import { Stream } from "effect"
+import { Array as Arr, Cause, Effect, Pull, Stream } from "effect"
 import type { AnthropicEvent } from "./AnthropicEvent.ts"
 import { decodeAnthropicEvent } from "./AnthropicEvent.ts"
 import { type BlockState, endOfStream, initialBlockState, type ReducerFault, reduceBlockEvents } from "./BlockReducer.ts"
@@ -29,7 +29,12 @@ export interface ChunkOutcome {
  * The incremental decoder behind the stream: `feed` takes each chunk of response text,
  * `end` says what the end of the response means.
  */
-export const makeTurnDecoder = (options: TurnStreamOptions) => {
+export interface TurnDecoder {
+  readonly feed: (chunk: string) => ChunkOutcome
+  readonly end: () => ReducerFault | undefined
+}
+
+export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
   const sse = makeSseParser()
   let state: BlockState = initialBlockState(options)
   const feed = (chunk: string): ChunkOutcome => {
@@ -54,21 +59,53 @@ export const makeTurnDecoder = (options: TurnStreamOptions) => {
   return { feed, end: (): ReducerFault | undefined => endOfStream(state) }
 }
 
-/** Turns raw response text into TurnEvents; `onFault` decides what a fault fails with. */
+/** The chunk outcomes of several chunks in a row, up to the first fault. */
+const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): ChunkOutcome => {
+  if (chunks.length === 1) return decoder.feed(chunks[0]!)
+  const events: Array<TurnEvent> = []
+  for (const chunk of chunks) {
+    const outcome = decoder.feed(chunk)
+    for (const event of outcome.events) events.push(event)
+    if (outcome.fault !== undefined) return { events, fault: outcome.fault }
+  }
+  return { events }
+}
+
+/**
+ * Turns raw response text into TurnEvents; `onFault` decides what a fault fails with.
+ *
+ * Each pull decodes the next text chunk and hands its events on as one array, keeping no
+ * reference to either: a turn waiting for stdout then holds only its output bytes. (Built with
+ * `Stream.flatMap` and `Stream.fromArray`, the text and the events of the last chunk stayed
+ * reachable until the next pull; with 32 turns waiting, they survived every young-generation
+ * collection, which grew V8's young generation to its largest size.)
+ */
 export const turnEventsFromText = <E, R, F>(
   text: Stream.Stream<string, E, R>,
   options: TurnStreamOptions,
   onFault: (fault: ReducerFault) => F
 ): Stream.Stream<TurnEvent, E | F, R> =>
-  Stream.suspend(() => {
-    const decoder = makeTurnDecoder(options)
-    const emit = ({ events, fault }: ChunkOutcome): Stream.Stream<TurnEvent, F> => {
-      const emitted = events.length === 0 ? Stream.empty : Stream.fromArray(events)
-      return fault === undefined ? emitted : Stream.concat(emitted, Stream.fail(onFault(fault)))
-    }
-    return text.pipe(
-      Stream.flatMap((chunk) => emit(decoder.feed(chunk))),
-      Stream.concat(Stream.suspend(() => emit({ events: [], fault: decoder.end() }))),
-      Stream.takeUntil((event) => event.type === "turn_stop")
-    )
-  })
+  Stream.transformPull(text, (pullText) =>
+    Effect.sync(() => {
+      const decoder = makeTurnDecoder(options)
+      /** Set when the turn is over: `turn_stop` was handed on, or a fault waits behind the events before it. */
+      let over: Effect.Effect<never, F | Cause.Done> | undefined
+      const settle = ({ events, fault }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
+        const stop = events.findIndex((event) => event.type === "turn_stop")
+        if (stop >= 0) over = Cause.done()
+        else if (fault !== undefined) over = Effect.fail(onFault(fault))
+        const emitted = stop < 0 || stop === events.length - 1 ? events : events.slice(0, stop + 1)
+        return Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
+      }
+      const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> = Effect.suspend(() =>
+        over ?? Pull.matchEffect(pullText, {
+          onSuccess: (chunks) => settle(feedAll(decoder, chunks)),
+          onFailure: Effect.failCause,
+          onDone: (): Effect.Effect<never, F | Cause.Done> => {
+            const fault = decoder.end()
+            return fault === undefined ? Cause.done() : Effect.fail(onFault(fault))
+          }
+        })
+      )
+      return pull
+    }))
