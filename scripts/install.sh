@@ -42,9 +42,13 @@ fi
 node_ok "$RUNTIME" || { say "error: $RUNTIME is not a Node >= 22.19" >&2; exit 1; }
 
 VERSION="$("$RUNTIME" -p 'require(process.argv[1]).version' "$ROOT/package.json")"
-"$RUNTIME" - "$DEST/plexum-plugin.json" "$VERSION" "$RUNTIME" "$DEST/dist/main.js" <<'JS'
-const [file, version, node, main] = process.argv.slice(2)
-const manifest = { id: "plexum-minimax-provider", kind: "provider", protocol: 1, version, command: [node, main] }
+"$RUNTIME" - "$ROOT/plexum-plugin.json" "$DEST/plexum-plugin.json" "$VERSION" "$RUNTIME" "$DEST" <<'JS'
+const [source, file, version, node, dest] = process.argv.slice(2)
+const { resolve } = require("node:path")
+// The repository's command with absolute paths: its node becomes the runtime, its files the installed copies.
+const [, ...args] = JSON.parse(require("node:fs").readFileSync(source, "utf8")).command
+const command = [node, ...args.map((arg) => arg.startsWith("-") ? arg : resolve(dest, arg))]
+const manifest = { id: "plexum-minimax-provider", kind: "provider", protocol: 1, version, command }
 require("node:fs").writeFileSync(file, JSON.stringify(manifest, null, 2) + "\n")
 JS
 

@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { connect } from "@plexum/sdk/host"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { fakeMinimax, ROOT, runCommand, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { fakeMinimax, PLUGIN_ARGS, ROOT, runCommand, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
 
 describe("scripts/install.sh", () => {
   it.live("is idempotent, keeps config.json and other settings, and installs a manifest that runs from / with a minimal PATH", () =>
@@ -37,7 +37,8 @@ describe("scripts/install.sh", () => {
 
       const manifest = JSON.parse(readFileSync(join(dest, "plexum-plugin.json"), "utf8"))
       assert.strictEqual(manifest.id, "plexum-minimax-provider")
-      for (const part of manifest.command) assert.isTrue(part.startsWith("/"), part)
+      for (const part of manifest.command) assert.isTrue(part.startsWith("/") || part.startsWith("--"), part)
+      assert.deepStrictEqual(manifest.command.filter((part: string) => part.startsWith("--")), PLUGIN_ARGS.filter((arg) => arg.startsWith("--")))
       const host = yield* connect(manifest.command[0], manifest.command.slice(1), { cwd: "/", env: { PATH: "/usr/bin:/bin", HOME: home } })
       const init = yield* host.initialize()
       assert.strictEqual(init.models[0]?.id, "MiniMax-M2.7")

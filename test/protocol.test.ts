@@ -13,14 +13,17 @@ const expectRpcError = <A, E extends { readonly code: number }>(effect: Effect.E
 const elapsedSince = (start: number) => Date.now() - start
 
 describe("plexum-plugin.json", () => {
-  it("declares the provider and agrees with package.json's version", () => {
+  it("declares the provider, runs dist/main.js with node and agrees with package.json's version and start script", () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, "plexum-plugin.json"), "utf8"))
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"))
     assert.deepStrictEqual(
-      { id: manifest.id, kind: manifest.kind, protocol: manifest.protocol, command: manifest.command },
-      { id: "plexum-minimax-provider", kind: "provider", protocol: 1, command: ["node", "dist/main.js"] }
+      { id: manifest.id, kind: manifest.kind, protocol: manifest.protocol },
+      { id: "plexum-minimax-provider", kind: "provider", protocol: 1 }
     )
+    assert.strictEqual(manifest.command[0], "node")
+    assert.strictEqual(manifest.command.at(-1), "dist/main.js")
     assert.strictEqual(manifest.version, pkg.version)
+    assert.strictEqual(pkg.scripts.start, manifest.command.join(" "))
   })
 })
 

@@ -3,7 +3,7 @@
  * PLEXUM_HOME, and the fake MiniMax as a scoped resource.
  */
 import { execFile } from "node:child_process"
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import type { TurnEventParams } from "@plexum/sdk"
@@ -14,6 +14,8 @@ import { type FakeMinimax, type FakeMinimaxOptions, startFakeMinimax } from "../
 
 export const ROOT = resolve(import.meta.dirname, "../..")
 export const PLUGIN_MAIN = join(ROOT, "dist/main.js")
+/** The manifest's command after its `node`, run by this process's Node from ROOT, as Plexum runs it. */
+export const PLUGIN_ARGS: ReadonlyArray<string> = JSON.parse(readFileSync(join(ROOT, "plexum-plugin.json"), "utf8")).command.slice(1)
 
 export const TOKEN_PLAN_KEY = "sk-cp-TESTKEYtokenplan0123456789abcdef"
 export const PAY_KEY = "sk-api-TESTKEYfunded0123456789abcdef"
@@ -40,7 +42,7 @@ export const pluginEnv = (home: string, extra: Record<string, string> = {}): Nod
 })
 
 export const spawnPlugin = (env: NodeJS.ProcessEnv, host: Pick<ConnectOptions, "recordStdout"> = {}) =>
-  connect(process.execPath, [PLUGIN_MAIN], { env, cwd: ROOT, ...host })
+  connect(process.execPath, PLUGIN_ARGS, { env, cwd: ROOT, ...host })
 
 export const fakeMinimax = (options?: FakeMinimaxOptions) =>
   Effect.acquireRelease(Effect.promise(() => startFakeMinimax(options)), (fake: FakeMinimax) => Effect.promise(() => fake.close()))
