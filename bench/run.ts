@@ -7,7 +7,7 @@
  *      @anthropic-ai/sdk accumulating the same bytes in-process, from the same loopback fake,
  *      in the same run, the two alternating turn by turn
  *   b. cold start: spawn → initialize answered, against bare `node -e 0` of the same binary
- *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns
+ *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns, median of 5 fresh plugins
  *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt
  *
  * Every run checks that the streamed turn's content is right.
@@ -21,9 +21,10 @@ import type { PluginHost } from "@plexum/sdk/host"
 import { Effect, Stream } from "effect"
 import { thinkingThenText } from "../fake/transcripts.ts"
 import { bigTurn, bigTurnSse } from "./bigTurn.ts"
-import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
+import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+const MEMORY_RUNS = 5
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -145,15 +146,22 @@ const program = Effect.gen(function*() {
   rows.push({ name: "d. added latency p50 (ms)", value: `${round(p50, 2)}`, target: "", pass: true })
   rows.push({ name: "d. added latency p99 (ms)", value: `${round(p99, 2)}`, target: "≤ 2", pass: p99 <= 2 })
 
-  // c. memory (measured last: its 32 turns leave the bench process's own heap large)
-  const memoryHost = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
-  for (let i = 0; i < 32; i++) fake.script(chunked)
-  const concurrent = yield* Effect.forEach(Array.from({ length: 32 }, (_, i) => i), (i) => receiveTurn(memoryHost, `c${i}`), { concurrency: "unbounded" })
-  if (concurrent.some((turn) => turn.text !== bigTurn.expected.text || turn.thinking !== bigTurn.expected.thinking)) {
-    return yield* Effect.die(new Error("a concurrent turn has the wrong content"))
-  }
-  const rss = peakRssMiB(memoryHost.pid)
-  rows.splice(rows.length - 2, 0, { name: "c. peak RSS, 32 concurrent 20k-event turns (MiB)", value: `${round(rss)}`, target: "≤ 256", pass: rss <= 256 })
+  // c. memory (measured last: its 32 turns leave the bench process's own heap large). Peak RSS
+  // varies run to run with when collections fall, so each run starts a fresh plugin.
+  const memoryRun = Effect.gen(function*() {
+    const host = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
+    for (let i = 0; i < 32; i++) fake.script(chunked)
+    const concurrent = yield* Effect.forEach(Array.from({ length: 32 }, (_, i) => i), (i) => receiveTurn(host, `c${i}`), { concurrency: "unbounded" })
+    if (concurrent.some((turn) => turn.text !== bigTurn.expected.text || turn.thinking !== bigTurn.expected.thinking)) {
+      return yield* Effect.die(new Error("a concurrent turn has the wrong content"))
+    }
+    return peakRssMiB(host.pid)
+  }).pipe(Effect.scoped)
+  const peaks = yield* Effect.forEach(Array.from({ length: MEMORY_RUNS }), () => memoryRun)
+  const rss = median(peaks)
+  rows.splice(rows.length - 2, 0,
+    { name: `c. peak RSS, 32 concurrent 20k-event turns (median of ${MEMORY_RUNS}, MiB)`, value: `${round(rss)}`, target: "≤ 256", pass: rss <= 256 },
+    { name: `c. highest of the ${MEMORY_RUNS} (MiB)`, value: `${round(Math.max(...peaks))}`, target: "", pass: true })
   return rows
 })
 
@@ -170,6 +178,7 @@ Written by \`npm run bench\` (bench/run.ts).
 - date: ${new Date().toISOString()}
 - machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${round(totalmem() / 2 ** 30)} GiB
 - node: ${nodeVersion}
+- plugin started as the manifest says: \`node ${PLUGIN_ARGS.join(" ")}\`
 - runs: ${RUNS} (medians; 2 warm-up runs dropped for throughput)
 
 | measure | value | target | result |
@@ -177,4 +186,3 @@ Written by \`npm run bench\` (bench/run.ts).
 ${rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.target === "" ? "" : r.pass ? "PASS" : "FAIL"} |`).join("\n")}
 `
 writeFileSync(join(ROOT, "bench/RESULTS.md"), markdown)
-void PLUGIN_MAIN
