@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { connect } from "@plexum/sdk/host"
 import { bigTurn, bigTurnSse } from "./bigTurn.ts"
-import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginEnv, ROOT, userTurn } from "../test/support/plugin.ts"
+import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginEnv, ROOT, userTurn } from "../test/support/plugin.ts"
 
 const turns = Number(process.argv[2] ?? 20)
 const concurrency = Number(process.argv[3] ?? 1)
@@ -43,7 +43,7 @@ await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   const fake = yield* fakeMinimax()
   const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
   yield* Effect.scoped(Effect.gen(function*() {
-    const host = yield* connect(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, PLUGIN_MAIN], { env: pluginEnv(home), cwd: ROOT })
+    const host = yield* connect(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...PLUGIN_ARGS], { env: pluginEnv(home), cwd: ROOT })
     yield* host.initialize()
     for (let i = 0; i < turns; i++) fake.script({ kind: "sse", raw: bigTurnSse, chunkSize: 16_384 })
     const start = performance.now()
