@@ -11,7 +11,7 @@ import { PluginConfig } from "../services/PluginConfig.ts"
 
 /**
  * undici's HttpClient, built by the first request. Loading undici was a third of the time from
- * spawn to `initialize` answered (about 120 → 87 ms here), and only turns and the probe need it.
+ * spawn to `initialize` answered (about 120 → 105 ms here), and only turns and the probe need it.
  * Its agent belongs to this layer's scope, so it closes with the plugin as before.
  */
 export const HttpClientLive = Layer.effect(
