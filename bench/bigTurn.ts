@@ -11,4 +11,5 @@ export const bigTurn = thinkingThenText({
   seed: "bench"
 })
 
-export const bigTurnSse = encodeSse(bigTurn.frames)
+/** The fake's reply carrying it, written in 16 KiB chunks. */
+export const bigTurnReply = { kind: "sse" as const, raw: encodeSse(bigTurn.frames), chunkSize: 16_384 }

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { connect } from "@plexum/sdk/host"
-import { bigTurn, bigTurnSse } from "./bigTurn.ts"
+import { bigTurn, bigTurnReply } from "./bigTurn.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginEnv, ROOT, userTurn } from "../test/support/plugin.ts"
 
 const turns = Number(process.argv[2] ?? 20)
@@ -45,7 +45,7 @@ await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
   yield* Effect.scoped(Effect.gen(function*() {
     const host = yield* connect(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, ...PLUGIN_ARGS], { env: pluginEnv(home), cwd: ROOT })
     yield* host.initialize()
-    for (let i = 0; i < turns; i++) fake.script({ kind: "sse", raw: bigTurnSse, chunkSize: 16_384 })
+    for (let i = 0; i < turns; i++) fake.script(bigTurnReply)
     const start = performance.now()
     yield* Effect.forEach(Array.from({ length: turns }, (_, i) => i), (i) => host.turnCollect(`p${i}`, userTurn("profile")), { concurrency })
     process.stdout.write(`${turns} turns of ${bigTurn.frames.length} events in ${Math.round(performance.now() - start)} ms (host side)\n`)

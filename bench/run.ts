@@ -20,7 +20,7 @@ import Anthropic from "@anthropic-ai/sdk"
 import type { PluginHost } from "@plexum/sdk/host"
 import { Effect, Stream } from "effect"
 import { thinkingThenText } from "../fake/transcripts.ts"
-import { bigTurn, bigTurnSse } from "./bigTurn.ts"
+import { bigTurn, bigTurnReply } from "./bigTurn.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -37,7 +37,6 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
 const eventCount = bigTurn.frames.length
-const chunked = { kind: "sse" as const, raw: bigTurnSse, chunkSize: 16_384 }
 
 const peakRssMiB = (pid: number) => {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
@@ -79,14 +78,14 @@ const program = Effect.gen(function*() {
   const sdkTimes: Array<number> = []
   // Plugin and SDK turns alternate, so that both meet the same machine: this VM's speed drifts.
   for (let i = 0; i < RUNS + 2; i++) {
-    fake.script(chunked)
+    fake.script(bigTurnReply)
     const pluginStart = performance.now()
     const received = yield* receiveTurn(host, `a${i}`)
     const pluginElapsed = performance.now() - pluginStart
     if (received.events < 20_000 || received.text !== bigTurn.expected.text || received.thinking !== bigTurn.expected.thinking) {
       return yield* Effect.die(new Error(`the plugin's streamed turn is wrong: ${received.events} events, or the text or thinking differs`))
     }
-    fake.script(chunked)
+    fake.script(bigTurnReply)
     const sdkStart = performance.now()
     const message = yield* Effect.promise(() => sdk.messages.stream({ model: "MiniMax-M2.7", max_tokens: 4096, messages: [{ role: "user", content: "bench" }] }).finalMessage())
     const sdkElapsed = performance.now() - sdkStart
@@ -150,7 +149,7 @@ const program = Effect.gen(function*() {
   // varies run to run with when collections fall, so each run starts a fresh plugin.
   const memoryRun = Effect.gen(function*() {
     const host = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
-    for (let i = 0; i < 32; i++) fake.script(chunked)
+    for (let i = 0; i < 32; i++) fake.script(bigTurnReply)
     const concurrent = yield* Effect.forEach(Array.from({ length: 32 }, (_, i) => i), (i) => receiveTurn(host, `c${i}`), { concurrency: "unbounded" })
     if (concurrent.some((turn) => turn.text !== bigTurn.expected.text || turn.thinking !== bigTurn.expected.thinking)) {
       return yield* Effect.die(new Error("a concurrent turn has the wrong content"))
