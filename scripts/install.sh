@@ -21,12 +21,12 @@ if [ ! -x "$PROJECT_NODE" ]; then
   say "Installing dependencies (npm install) first..."
   (cd "$ROOT" && npm install --no-audit --no-fund </dev/null)
 fi
-say "Building dist/ (main.js, plugin.js)..."
+say "Building dist/ (main.js, plugin.js, cli.js)..."
 (cd "$ROOT" && PATH="$ROOT/node_modules/.bin:$PATH" npm run build --silent </dev/null)
 
 mkdir -p "$DEST/dist"
-# the bundle before its launcher, each replaced whole, so a plugin starting meanwhile sees one version or the other
-for file in plugin.js plugin.js.map main.js; do
+# the bundles before their launcher, each replaced whole, so a plugin starting meanwhile sees one version or the other
+for file in cli.js cli.js.map plugin.js plugin.js.map main.js; do
   cp "$ROOT/dist/$file" "$DEST/dist/$file.tmp" && mv "$DEST/dist/$file.tmp" "$DEST/dist/$file"
 done
 

@@ -1,9 +1,11 @@
 /**
- * The one mapping from what MiniMax answered to a MinimaxFailure, following §5 of
- * minimax-upstream.md: MiniMax's own status code (the "(NNNN)" at the end of the message)
- * decides first, the HTTP status only when there is no code. Pure.
+ * Every MinimaxFailure the plugin builds, built here, by pure functions: what MiniMax answered
+ * (§5 of minimax-upstream.md: MiniMax's own code decides first, then the HTTP status, then the
+ * error `type`), what the stream did wrong, and what the network did. Upstream text is scrubbed
+ * of the key before it is read (./upstreamAnswer.ts), so no failure can carry it.
  */
 import type { UpstreamDetails } from "@plexum/sdk"
+import type { StreamFault } from "../stream/StreamFault.ts"
 import {
   AuthFailed,
   ContentFiltered,
@@ -17,175 +19,96 @@ import {
   RateLimited,
   Timeout,
   UpstreamError,
+  UpstreamProtocol,
   UpstreamUnavailable
 } from "./MinimaxFailure.ts"
+import { type Scrubber, scrubOptional } from "./scrubSecret.ts"
+import {
+  type Headers,
+  minimaxCodeOf,
+  parseBody,
+  redirectTargetOf,
+  requestIdOf,
+  resetDelayMs,
+  retryAfterMsOf,
+  type UpstreamErrorBody
+} from "./upstreamAnswer.ts"
 
-/** What a hint may name about the turn that failed. */
+/** What a failure's message and hint may name about the turn, and how upstream text is scrubbed. */
 export interface FailureContext {
   readonly model: string
   readonly region: "global" | "cn"
   readonly authHeader: "bearer" | "x-api-key" | "both"
+  readonly scrub: Scrubber
 }
 
-/** A non-2xx answer, as read off the wire. */
+/** A non-2xx answer, as read off the wire (the body at most MAX_ERROR_BODY_BYTES). */
 export interface HttpAnswer {
+  readonly url: string
   readonly status: number
-  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly headers: Headers
   readonly body: string
   /** For `retry-after` dates and plan reset times. */
   readonly nowMs: number
 }
 
-/** A MiniMax error as its envelope or an SSE `error` event carries it. */
-export interface MinimaxErrorBody {
-  readonly type?: string | undefined
-  readonly message?: string | undefined
-  readonly requestId?: string | undefined
-}
-
-/** `retry-after*` and plan reset delays are capped here (issue: honour them up to 60 s). */
-export const MAX_RETRY_AFTER_MS = 60_000
-
 export const AUTH_HINT =
   "Check the key in api_key (is it right and unexpired?), its region (`region`: global for api.minimax.io keys, cn for api.minimaxi.com keys), and `auth_header` (bearer, x-api-key or both); `--probe` tells these apart."
 
-/** MiniMax's status code: the number in parentheses at the end of the message. */
-export const minimaxCodeOf = (message: string | undefined): number | undefined => {
-  const match = message === undefined ? null : /\((\d{3,5})\)\s*$/.exec(message)
-  return match === null ? undefined : Number(match[1])
-}
+export const NOT_FOUND_HINT =
+  "The messages endpoint was not found: base_url must end with /anthropic (for example https://api.minimax.io/anthropic); the plugin adds /v1/messages."
 
-const header = (headers: HttpAnswer["headers"], name: string): string | undefined => {
-  const direct = headers[name]
-  if (direct !== undefined) return direct
-  const wanted = name.toLowerCase()
-  for (const key of Object.keys(headers)) if (key.toLowerCase() === wanted) return headers[key]
-  return undefined
-}
+const TOP_UP_HINT = "Top up the account's balance, or use an sk-cp- Token Plan key with MiniMax-M2.7."
+const RETRY_HINT = "Retry in a moment."
+const STREAM_HINT = "Retry the turn; if it keeps happening, run --probe and report the request id."
 
-/** The request id from the body, else from the headers MiniMax is known to use. */
-export const requestIdOf = (headers: HttpAnswer["headers"], bodyRequestId?: string): string | undefined =>
-  bodyRequestId ?? header(headers, "trace-id") ?? header(headers, "minimax-request-id") ?? header(headers, "x-mm-request-id")
-
-/** `retry-after-ms`, else `retry-after` in seconds or as an HTTP date; capped at a minute. */
-export const retryAfterMsOf = (headers: HttpAnswer["headers"], nowMs: number): number | undefined => {
-  const cap = (ms: number) => Math.min(Math.max(0, Math.round(ms)), MAX_RETRY_AFTER_MS)
-  const ms = Number(header(headers, "retry-after-ms"))
-  if (header(headers, "retry-after-ms") !== undefined && Number.isFinite(ms)) return cap(ms)
-  const value = header(headers, "retry-after")?.trim()
-  if (value === undefined || value === "") return undefined
-  if (/^\d+(\.\d+)?$/.test(value)) return cap(Number(value) * 1000)
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : cap(date - nowMs)
-}
-
-interface Parsed {
-  readonly json: boolean
-  readonly error: MinimaxErrorBody
-}
-
-const parseErrorBody = (body: string): Parsed => {
-  try {
-    const json = JSON.parse(body) as {
-      error?: { type?: unknown; message?: unknown }
-      request_id?: unknown
-      base_resp?: { status_code?: unknown; status_msg?: unknown }
-      type?: unknown
-      message?: unknown
-    }
-    if (typeof json !== "object" || json === null) return { json: false, error: {} }
-    const error = typeof json.error === "object" && json.error !== null ? json.error : json
-    const baseResp = json.base_resp
-    const message = typeof error.message === "string"
-      ? error.message
-      : typeof baseResp?.status_msg === "string"
-      ? `${baseResp.status_msg} (${String(baseResp.status_code)})`
-      : undefined
-    return {
-      json: true,
-      error: {
-        type: typeof error.type === "string" ? error.type : undefined,
-        message,
-        requestId: typeof json.request_id === "string" ? json.request_id : undefined
-      }
-    }
-  } catch {
-    return { json: false, error: {} }
-  }
-}
-
-type Loose<T> = { readonly [K in keyof T]?: T[K] | undefined }
-
-const compactUpstream = (upstream: Loose<UpstreamDetails>): UpstreamDetails =>
+const compactUpstream = (upstream: { readonly [K in keyof UpstreamDetails]?: UpstreamDetails[K] | undefined }): UpstreamDetails =>
   Object.fromEntries(Object.entries(upstream).filter(([, v]) => v !== undefined)) as UpstreamDetails
 
-/** "resets at <ISO time>" in a 2056 message, as a delay from now. */
-const resetDelayMs = (message: string, nowMs: number): number | undefined => {
-  const match = /resets? at ([0-9T:\-.+Z ]+\d)/i.exec(message)
-  const at = match === null ? NaN : Date.parse(match[1]!.trim())
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
-}
-
 const invalidRequestHint = (message: string, context: FailureContext): string => {
-  if (/temperature/i.test(message)) return "MiniMax M2.x takes temperature in (0, 1]; 0 is rejected."
-  if (/image|document|content is empty/i.test(message)) {
-    return `${context.model} takes text only: remove image and document blocks.`
-  }
+  if (/temperature|top_p/i.test(message)) return "MiniMax M2.x takes temperature and top_p in (0, 1]; 0 is rejected."
+  if (/image|document|content is empty/i.test(message)) return `${context.model} takes text only: remove image and document blocks.`
   if (/tool.*(id|result)/i.test(message)) {
     return "Every tool_result must answer a tool_use of the previous assistant message, sent back unchanged."
   }
   return "MiniMax rejected a parameter of the request; the message says which."
 }
 
-/**
- * The failure for a MiniMax code, or for an HTTP status when there is no code.
- * `summary` is MiniMax's own message (without the code), when there is one.
- */
-const classify = (
+type Build = (message: string, retryable: boolean, hint?: string) => FailureFields
+
+/** The failure for MiniMax's code, else the HTTP status, else the error type; `said` is MiniMax's message. */
+const fromAnswer = (
   code: number | undefined,
   status: number | undefined,
-  upstreamMessage: string,
+  type: string | undefined,
+  said: string,
   context: FailureContext,
   nowMs: number,
-  base: Pick<FailureFields, "upstream" | "retryAfterMs">
+  build: Build
 ): MinimaxFailure => {
-  const said = upstreamMessage === "" ? "" : `: ${upstreamMessage}`
-  const fields = (message: string, retryable: boolean, hint?: string): FailureFields => ({
-    message,
-    retryable,
-    ...(hint === undefined ? {} : { hint }),
-    ...base
-  })
+  const quoted = said === "" ? "" : `: ${said}`
+  const notInPlan = `${context.model} is not in the Token Plan; use MiniMax-M2.7, or a funded sk-api- key for ${context.model}.`
   switch (code) {
     case 1004:
     case 2049:
-      return new AuthFailed(fields(`MiniMax did not accept the API key${said}`, false, AUTH_HINT))
+      return new AuthFailed(build(`MiniMax did not accept the API key${quoted}`, false, AUTH_HINT))
     case 1008:
-      return new InsufficientBalance(fields(
-        `The MiniMax account has no balance left${said}`,
-        false,
-        "Top up the account's balance, or use an sk-cp- Token Plan key with MiniMax-M2.7."
-      ))
+      return new InsufficientBalance(build(`The MiniMax account has no balance left${quoted}`, false, TOP_UP_HINT))
     case 2061:
-      return new ModelNotInPlan(fields(
-        `${context.model} is not in this key's Token Plan${said}`,
-        false,
-        `${context.model} is not in the Token Plan; use MiniMax-M2.7, or a funded sk-api- key for ${context.model}.`
-      ))
+      return new ModelNotInPlan(build(`${context.model} is not in this key's Token Plan${quoted}`, false, notInPlan))
+    case 2057:
+      return new AuthFailed(build(`This key is not a Token Plan key${quoted}`, false, AUTH_HINT))
     case 2056: {
-      if (/\b0\/0 used\b/.test(upstreamMessage)) {
-        return new ModelNotInPlan(fields(
-          `${context.model} has no quota in this key's Token Plan${said}`,
-          false,
-          `${context.model} is not in the Token Plan; use MiniMax-M2.7, or a funded sk-api- key for ${context.model}.`
-        ))
+      if (/\b0\/0 used\b/.test(said)) {
+        return new ModelNotInPlan(build(`${context.model} has no quota in this key's Token Plan${quoted}`, false, notInPlan))
       }
-      const reset = resetDelayMs(upstreamMessage, nowMs)
+      const reset = resetDelayMs(said, nowMs)
+      const resetsAt = reset === undefined ? "" : ` It resets at ${new Date(nowMs + reset).toLocaleString()} (local time).`
       return new RateLimited({
-        ...fields(
-          `The Token Plan's usage limit is reached${said}`,
+        ...build(
+          `The Token Plan's usage limit is reached${quoted}`,
           false,
-          "Wait until the plan's window resets, or use a funded sk-api- key meanwhile."
+          `Wait until the plan's window resets, or use a funded sk-api- key meanwhile.${resetsAt}`
         ),
         ...(reset === undefined ? {} : { retryAfterMs: reset })
       })
@@ -193,91 +116,188 @@ const classify = (
     case 1002:
     case 2045:
     case 1041:
-      return new RateLimited(fields(`MiniMax is rate limiting this key${said}`, true, "Send fewer requests at once, or retry shortly."))
+      return new RateLimited(build(`MiniMax is rate limiting this key${quoted}`, true, "Send fewer requests at once, or retry shortly."))
     case 1039:
-      return new ContextTooLong(fields(
-        `The request is longer than ${context.model} accepts${said}`,
+      return new ContextTooLong(build(
+        `The request is longer than ${context.model} accepts${quoted}`,
         false,
-        "Shorten the conversation or lower max_tokens; M2.7 has a 204,800-token context window."
+        "Shorten the conversation or lower max_tokens."
       ))
     case 1026:
     case 1027:
-      return new ContentFiltered(fields(
-        `MiniMax flagged the ${code === 1026 ? "input" : "output"} as sensitive${said}`,
+      return new ContentFiltered(build(
+        `MiniMax flagged the ${code === 1026 ? "input" : "output"} as sensitive${quoted}`,
         false,
         "Rephrase the request; MiniMax's content filter blocked it."
       ))
     case 2013:
-      return new InvalidRequest(fields(`MiniMax rejected the request as invalid${said}`, false, invalidRequestHint(upstreamMessage, context)))
+      return new InvalidRequest(build(`MiniMax rejected the request as invalid${quoted}`, false, invalidRequestHint(said, context)))
     case 1001:
-      return new Timeout(fields(`MiniMax timed out${said}`, true, "Retry; if it keeps happening, lower max_tokens."))
+      return new Timeout(build(`MiniMax timed out${quoted}`, true, "Retry; if it keeps happening, lower max_tokens."))
     case 1000:
     case 1024:
     case 1033:
-      return new UpstreamError(fields(`MiniMax had an internal error${said}`, true, "Retry in a moment."))
+      return new UpstreamError(build(`MiniMax had an internal error${quoted}`, true, RETRY_HINT))
   }
   const what = status === undefined ? "MiniMax reported an error" : `MiniMax answered HTTP ${status}`
-  if (status === 529) {
-    return new Overloaded(fields(`MiniMax is overloaded${said}`, true, "MiniMax's servers are under high load; retry in a moment."))
+  switch (status) {
+    case 529:
+      return new Overloaded(build(`MiniMax is overloaded${quoted}`, true, "MiniMax's servers are under high load; retry in a moment."))
+    case 401:
+    case 403:
+      return new AuthFailed(build(`${what}${quoted}`, false, AUTH_HINT))
+    case 402:
+      return new InsufficientBalance(build(`${what}${quoted}`, false, TOP_UP_HINT))
+    case 408:
+      return new Timeout(build(`${what}${quoted}`, true, "Retry; if it keeps happening, lower max_tokens."))
+    case 429:
+      return new RateLimited(build(`${what}${quoted}`, true, "Send fewer requests at once, or retry shortly."))
+    case 413:
+      return new ContextTooLong(build(`${what}${quoted}`, false, "Shorten the conversation."))
+    case 404:
+      return new UpstreamError(build(`${what}${quoted}`, false, NOT_FOUND_HINT))
+    case 503:
+      return new UpstreamUnavailable(build(`${what}${quoted}`, true, "MiniMax is unavailable; retry in a moment."))
   }
-  if (status === 401 || status === 403) return new AuthFailed(fields(`${what}${said}`, false, AUTH_HINT))
-  if (status === 402) {
-    return new InsufficientBalance(fields(`${what}${said}`, false, "Top up the account's balance, or use an sk-cp- Token Plan key with MiniMax-M2.7."))
-  }
-  if (status === 408) return new Timeout(fields(`${what}${said}`, true, "Retry; if it keeps happening, lower max_tokens."))
-  if (status === 429) return new RateLimited(fields(`${what}${said}`, true, "Send fewer requests at once, or retry shortly."))
-  if (status === 413) return new ContextTooLong(fields(`${what}${said}`, false, "Shorten the conversation."))
-  if (status === 404) return new UpstreamError(fields(`${what}${said}`, false, NOT_FOUND_HINT))
-  if (status === 503) return new UpstreamUnavailable(fields(`${what}${said}`, true, "MiniMax is unavailable; retry in a moment."))
   if (status !== undefined && status >= 400 && status < 500 && status !== 409) {
-    return new InvalidRequest(fields(`${what}${said}`, false, "MiniMax rejected the request; the message says why."))
+    return new InvalidRequest(build(`${what}${quoted}`, false, "MiniMax rejected the request; the message says why."))
   }
-  return new UpstreamError(fields(`${what}${said}`, true, "Retry in a moment."))
+  if (status === undefined || (status >= 200 && status < 300)) {
+    switch (type) {
+      case "overloaded_error":
+        return fromAnswer(undefined, 529, undefined, said, context, nowMs, build)
+      case "authentication_error":
+      case "authorized_error":
+      case "permission_error":
+        return fromAnswer(undefined, 401, undefined, said, context, nowMs, build)
+      case "invalid_request_error":
+      case "bad_request_error":
+        return fromAnswer(undefined, 400, undefined, said, context, nowMs, build)
+      case "rate_limit_error":
+        return fromAnswer(undefined, 429, undefined, said, context, nowMs, build)
+      case "insufficient_balance_error":
+        return fromAnswer(undefined, 402, undefined, said, context, nowMs, build)
+      case "not_found_error":
+        return fromAnswer(undefined, 404, undefined, said, context, nowMs, build)
+    }
+  }
+  return new UpstreamError(build(`${what}${quoted}`, true, RETRY_HINT))
 }
 
-export const NOT_FOUND_HINT =
-  "The messages endpoint was not found: base_url must end with /anthropic (for example https://api.minimax.io/anthropic); the plugin adds /v1/messages."
+const builder = (upstream: UpstreamDetails, retryAfterMs: number | undefined): Build => (message, retryable, hint) => ({
+  message,
+  retryable,
+  ...(hint === undefined ? {} : { hint }),
+  upstream,
+  ...(retryAfterMs === undefined ? {} : { retryAfterMs })
+})
+
+/** A MiniMax error carried by an SSE `error` event, a 200 JSON body or a `base_resp`. */
+export const failureFromErrorBody = (
+  error: UpstreamErrorBody,
+  context: FailureContext,
+  nowMs: number,
+  status?: number
+): MinimaxFailure => {
+  const said = error.message ?? ""
+  const code = minimaxCodeOf(said) ?? error.code
+  const upstream = compactUpstream({ httpStatus: status, code, type: error.type, message: said || undefined, requestId: error.requestId })
+  return fromAnswer(code, status, error.type, said, context, nowMs, builder(upstream, undefined))
+}
 
 /** A non-2xx HTTP answer. */
 export const failureFromHttp = (answer: HttpAnswer, context: FailureContext): MinimaxFailure => {
-  const parsed = parseErrorBody(answer.body)
-  const requestId = requestIdOf(answer.headers, parsed.error.requestId)
   const retryAfterMs = retryAfterMsOf(answer.headers, answer.nowMs)
-  if (!parsed.json) {
-    const snippet = answer.body.trim().slice(0, 120)
-    const upstream = compactUpstream({ httpStatus: answer.status, message: snippet === "" ? undefined : snippet, requestId })
-    if (answer.status === 404) {
-      return new UpstreamError({ message: `MiniMax answered HTTP 404 with a non-JSON page`, retryable: false, hint: NOT_FOUND_HINT, upstream })
-    }
-    return classify(undefined, answer.status, "", context, answer.nowMs, {
-      upstream,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs })
+  const parsed = parseBody(answer.body, context.scrub)
+  if (answer.status >= 300 && answer.status < 400) {
+    const target = redirectTargetOf(answer.headers, answer.url)
+    return new UpstreamError({
+      message: `base_url redirects (HTTP ${answer.status}) to ${target}; the plugin never follows redirects, so the key cannot reach another origin`,
+      retryable: false,
+      hint: `Set base_url to the final URL (on ${target}), ending with /anthropic.`,
+      upstream: compactUpstream({ httpStatus: answer.status, requestId: requestIdOf(answer.headers, context.scrub) })
     })
   }
-  const message = parsed.error.message ?? ""
-  const code = minimaxCodeOf(message)
-  return classify(code, answer.status, message, context, answer.nowMs, {
-    upstream: compactUpstream({ httpStatus: answer.status, code, type: parsed.error.type, message: message || undefined, requestId }),
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs })
-  })
-}
-
-/** An SSE `event: error` in the middle of a stream. */
-export const failureFromStreamError = (error: MinimaxErrorBody, context: FailureContext, nowMs: number): MinimaxFailure => {
-  const message = error.message ?? ""
-  const code = minimaxCodeOf(message)
-  const upstream = compactUpstream({ code, type: error.type, message: message || undefined, requestId: error.requestId })
-  if (code === undefined && error.type === "overloaded_error") {
-    return classify(undefined, 529, message, context, nowMs, { upstream })
+  if (parsed._tag === "Text") {
+    const upstream = compactUpstream({ httpStatus: answer.status, message: parsed.snippet, requestId: requestIdOf(answer.headers, context.scrub) })
+    if (answer.status === 404) {
+      return new UpstreamError({ message: "MiniMax answered HTTP 404 with a non-JSON page", retryable: false, hint: NOT_FOUND_HINT, upstream })
+    }
+    return fromAnswer(undefined, answer.status, undefined, "", context, answer.nowMs, builder(upstream, retryAfterMs))
   }
-  return classify(code, undefined, message, context, nowMs, { upstream })
+  const error = { ...parsed.error, requestId: requestIdOf(answer.headers, context.scrub, parsed.error.requestId) }
+  const said = error.message ?? ""
+  const code = minimaxCodeOf(said) ?? error.code
+  const upstream = compactUpstream({ httpStatus: answer.status, code, type: error.type, message: said || undefined, requestId: error.requestId })
+  return fromAnswer(code, answer.status, error.type, said, context, answer.nowMs, builder(upstream, retryAfterMs))
 }
 
-/** Reads a 401 message for the header it asks for, when it names one. */
-export const authHeaderNamedBy = (failure: MinimaxFailure): "bearer" | "x-api-key" | undefined => {
-  if (failure._tag !== "AuthFailed") return undefined
-  const message = failure.upstream?.message ?? ""
-  if (/'?X-Api-Key'?\s+field/i.test(message)) return "x-api-key"
-  if (/'?Authorization'?\s+field|Bearer/i.test(message)) return "bearer"
-  return undefined
+/** What a stream fault ends the turn with. A stream cut short is worth another try; a malformed one is not. */
+export const failureFromStreamFault = (fault: StreamFault, context: FailureContext, nowMs: number): MinimaxFailure => {
+  switch (fault._tag) {
+    case "ErrorEvent":
+      return failureFromErrorBody(
+        {
+          type: scrubOptional(context.scrub, fault.type),
+          message: scrubOptional(context.scrub, fault.message),
+          requestId: scrubOptional(context.scrub, fault.requestId)
+        },
+        context,
+        nowMs
+      )
+    case "Truncated":
+      return new UpstreamProtocol({ message: `MiniMax's stream broke off: ${fault.message}`, retryable: true, hint: STREAM_HINT })
+    case "Malformed":
+      return new UpstreamProtocol({ message: `MiniMax's stream was malformed: ${context.scrub(fault.message)}`, retryable: false, hint: STREAM_HINT })
+    case "TooLarge":
+      return new UpstreamProtocol({
+        message: `MiniMax's stream was malformed: an SSE event is larger than ${fault.maxEventSize} characters`,
+        retryable: false,
+        hint: STREAM_HINT
+      })
+    case "Silent":
+      return new Timeout({
+        message: `MiniMax's stream went silent for ${fault.idleMs} ms`,
+        retryable: true,
+        hint: "Raise stream_idle_timeout_ms in config.json if long pauses are expected."
+      })
+    default:
+      return absurd(fault)
+  }
 }
+
+const absurd = (value: never): never => {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`)
+}
+
+/** No response headers in time. */
+export const noHeadersWithin = (ms: number): MinimaxFailure =>
+  new Timeout({
+    message: `MiniMax sent no response headers within ${ms} ms`,
+    retryable: true,
+    hint: "Raise request_timeout_ms in config.json if this keeps happening."
+  })
+
+/** The request never got an HTTP answer: the network, DNS, TLS or a wrong host. */
+export const unreachable = (baseUrl: string, why: string): MinimaxFailure =>
+  new UpstreamUnavailable({
+    message: `Could not reach MiniMax at ${baseUrl}: ${why}`,
+    retryable: true,
+    hint: "Check the network and base_url; `--probe` tests reachability."
+  })
+
+/** The connection broke while the response was being read. */
+export const connectionBroke = (why: string): MinimaxFailure =>
+  new UpstreamUnavailable({
+    message: `The connection to MiniMax broke during the response: ${why}`,
+    retryable: true,
+    hint: "Retry the turn; the events already sent stay valid."
+  })
+
+/** The plugin could not build or send the request: a local problem, never the network's. */
+export const notSent = (why: string): MinimaxFailure =>
+  new UpstreamError({
+    message: `The request to MiniMax could not be sent: ${why}`,
+    retryable: false,
+    hint: "This is a problem on this machine, not MiniMax's or the network's; check api_key and base_url in config.json."
+  })

@@ -1,13 +1,15 @@
 /**
- * The live composition: undici for HTTP, the real file system and environment for config.
+ * The live composition: undici for HTTP, the real file system and environment for config,
+ * stdio for the protocol, logfmt on stderr at `PLEXUM_LOG_LEVEL`.
  */
-import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
-import { Context, Effect, Layer } from "effect"
+import { NodeFileSystem, NodeHttpClient, NodeStdio } from "@effect/platform-node"
+import { layerStderrLogger, logLevelFromEnv } from "@plexum/sdk"
+import { Config, Context, Effect, Layer, Option } from "effect"
 import { HttpClient, type HttpClientError } from "effect/http"
-import { MinimaxProvider } from "../Provider.ts"
-import { Auth } from "../services/Auth.ts"
+import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
+import { SelfHeal } from "../services/SelfHeal.ts"
 
 /**
  * undici's HttpClient, built by the first request. Loading undici was a third of the time from
@@ -33,8 +35,17 @@ export const HttpClientLive = Layer.effect(
 
 /** Config and the MiniMax client, with the HttpClient they run on exposed too (the probe uses it). */
 export const ServicesLive = Layer.mergeAll(
-  MinimaxClient.layer.pipe(Layer.provide(Auth.layer)),
+  MinimaxClient.layer.pipe(Layer.provide(SelfHeal.layer)),
   PluginConfig.layer.pipe(Layer.provide(NodeFileSystem.layer))
 ).pipe(Layer.provideMerge(HttpClientLive))
 
-export const ProviderLive = MinimaxProvider.layer.pipe(Layer.provide(ServicesLive))
+/** The provider, with stdio for the protocol. */
+export const ProviderLive = MinimaxProvider.layer.pipe(Layer.provide(ServicesLive), Layer.provideMerge(NodeStdio.layer))
+
+/** Logs on stderr (stdout carries protocol lines only), at the level `PLEXUM_LOG_LEVEL` names. */
+export const LoggingLive = Layer.unwrap(
+  Effect.gen(function*() {
+    const level = yield* Config.option(Config.String("PLEXUM_LOG_LEVEL")).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+    return layerStderrLogger(logLevelFromEnv(Option.getOrUndefined(level)))
+  })
+)

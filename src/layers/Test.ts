@@ -2,13 +2,13 @@
  * Test compositions: the real provider, client and auth over a mocked HttpClient (no
  * sockets) and a fixed configuration. A test picks a Layer; nothing is monkey-patched.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
 import { BUILTIN_MODELS } from "../catalog.ts"
-import { MinimaxProvider } from "../Provider.ts"
-import { Auth } from "../services/Auth.ts"
+import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { DEFAULTS, type MinimaxConfig, PluginConfig, REGION_BASE_URLS } from "../services/PluginConfig.ts"
+import { SelfHeal } from "../services/SelfHeal.ts"
 
 export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
   path: "/test/config.json",
@@ -23,7 +23,8 @@ export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfi
 export const PluginConfigTest = (config: MinimaxConfig) =>
   Layer.succeed(PluginConfig, PluginConfig.of({
     locate: () => Effect.succeed({ path: config.path, found: true, mode: "0600" }),
-    load: () => Effect.succeed(config)
+    load: () => Effect.succeed(config),
+    environmentKey: Option.none()
   }))
 
 /** Answers every request with `respond`'s web Response. */
@@ -37,5 +38,5 @@ export const HttpClientMock = (respond: (request: HttpClientRequest.HttpClientRe
 export const ProviderTest = (config: MinimaxConfig, http: Layer.Layer<HttpClient.HttpClient>) =>
   MinimaxProvider.layer.pipe(
     Layer.provide(MinimaxClient.layer),
-    Layer.provide([Auth.layer, http, PluginConfigTest(config)])
+    Layer.provide([SelfHeal.layer, http, PluginConfigTest(config)])
   )

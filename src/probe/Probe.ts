@@ -6,12 +6,12 @@
  */
 import type { ProviderFailure } from "@plexum/sdk"
 import { toProviderFailure } from "@plexum/sdk"
-import { Effect, Redacted, Stream } from "effect"
+import { Clock, Effect, Option, Redacted, Stream } from "effect"
 import { HttpClient } from "effect/http"
-import { keyKindOf, type KeyKind, maskKey } from "../services/Auth.ts"
+import { keyKindOf, type KeyKind, maskKey } from "../apiKey.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { type MinimaxConfig, PluginConfig, type Region, REGION_BASE_URLS } from "../services/PluginConfig.ts"
-import { streamTurn } from "../Provider.ts"
+import { type ConfigLocation, type MinimaxConfig, PluginConfig, type Region, REGION_BASE_URLS } from "../services/PluginConfig.ts"
+import { streamTurn } from "../turn/streamTurn.ts"
 
 export interface ModelProbe {
   readonly id: string
@@ -43,6 +43,9 @@ export interface ProbeReport {
 export const exitCodeOf = (report: ProbeReport): 0 | 1 | 2 =>
   report.config.error !== undefined ? 2 : report.models[0]?.ok === true ? 0 : 1
 
+/** What the report says of where config.json is. */
+const shownLocation = ({ found, mode, path }: ConfigLocation) => ({ path, found, ...(mode === undefined ? {} : { mode }) })
+
 const PROBE_PROMPT = "Reply with the single word: pong"
 
 /** A person is waiting: no check may take longer than this. */
@@ -56,10 +59,10 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
     const location = yield* pluginConfig.locate(options.pluginDir)
     const loaded = yield* Effect.result(pluginConfig.load(options.pluginDir))
     if (loaded._tag === "Failure") {
-      const envKey = process.env.MINIMAX_API_KEY?.trim()
+      const envKey = Option.getOrUndefined(pluginConfig.environmentKey)
       const report: ProbeReport = {
         ok: false,
-        config: { ...location, error: loaded.failure.message, ...(loaded.failure.hint ? { hint: loaded.failure.hint } : {}) },
+        config: { ...shownLocation(location), error: loaded.failure.message, ...(loaded.failure.hint ? { hint: loaded.failure.hint } : {}) },
         key: envKey ? { present: true, kind: keyKindOf(envKey), masked: maskKey(envKey) } : { present: false },
         models: []
       }
@@ -74,27 +77,27 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
     const key = Redacted.value(config.apiKey)
 
     const endpointUrl = `${config.baseUrl}/v1/messages`
-    const started = Date.now()
+    const started = yield* Clock.currentTimeMillis
     const reach = yield* http.get(config.baseUrl).pipe(
       Effect.provideService(HttpClient.TracerPropagationEnabled, false),
       Effect.timeout(config.requestTimeoutMs),
       Effect.result
     )
     const endpoint = reach._tag === "Success"
-      ? { url: endpointUrl, reachable: true, latencyMs: Date.now() - started }
+      ? { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - started }
       : { url: endpointUrl, reachable: false, error: "no HTTP answer (DNS, TLS, firewall or a wrong base_url)" }
 
     const probeModel = (modelConfig: MinimaxConfig, id: string) =>
       Effect.gen(function*() {
         const request = { model: id, maxTokens: 16, messages: [{ role: "user" as const, content: PROBE_PROMPT }] }
-        const start = Date.now()
-        const first = yield* streamTurn(client, modelConfig, request).pipe(
+        const start = yield* Clock.currentTimeMillis
+        const first = yield* streamTurn(client.forConfig(modelConfig), request).pipe(
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
           Effect.result
         )
         return first._tag === "Success"
-          ? { id, ok: true, ttftMs: Date.now() - start } satisfies ModelProbe
+          ? { id, ok: true, ttftMs: (yield* Clock.currentTimeMillis) - start } satisfies ModelProbe
           : { id, ok: false, failure: toProviderFailure(first.failure) } satisfies ModelProbe
       })
 
@@ -116,7 +119,7 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
 
     const report: ProbeReport = {
       ok: models[0]?.ok === true,
-      config: { ...location, region: config.region, baseUrl: config.baseUrl, authHeader: config.authHeader },
+      config: { ...shownLocation(location), region: config.region, baseUrl: config.baseUrl, authHeader: config.authHeader },
       key: { present: true, kind: keyKindOf(key), masked: maskKey(key) },
       endpoint,
       models,

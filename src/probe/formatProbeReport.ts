@@ -1,7 +1,7 @@
 /**
  * The probe report as a person reads it. Pure; colour only when asked for.
  */
-import { KEY_KIND_LABEL } from "../services/Auth.ts"
+import { KEY_KIND_LABEL } from "../apiKey.ts"
 import type { ProbeReport } from "./Probe.ts"
 
 export const formatProbeReport = (report: ProbeReport, color: boolean): string => {

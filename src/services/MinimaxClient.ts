@@ -1,126 +1,183 @@
 /**
- * The MiniMax Messages client, on effect's `HttpClient` (live: undici). It POSTs
- * `{base}/v1/messages` with `stream: true`, retries before the response starts when the
- * failure is retryable, and hands back the body as text with an idle watchdog. Transport
- * errors and statuses are mapped here, once, into MinimaxFailures; nothing past this file
- * sees an `HttpClientError`.
+ * The MiniMax Messages client, on effect's `HttpClient` (live: undici). One derived client per
+ * loaded config, built once: base URL, `anthropic-version`, `accept`, no tracing headers, and
+ * the key in the header the process has learned MiniMax accepts (./SelfHeal.ts). It POSTs
+ * `{base}/v1/messages` with `stream: true` and hands back the body as text. Transport errors
+ * and non-2xx answers are mapped here, once, into MinimaxFailures; nothing past this file sees
+ * an `HttpClientError`. Retries are the turn's business (../turn/streamTurn.ts), because they
+ * depend on whether any event has been sent.
  */
-import { Context, Duration, Effect, Layer, Random, Schedule, Stream } from "effect"
-import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import { parseJsonExact } from "@plexum/sdk"
+import { Context, Effect, Layer, Redacted, Stream } from "effect"
+import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import {
-  authHeaderNamedBy,
+  connectionBroke,
+  failureFromErrorBody,
   failureFromHttp,
   type FailureContext,
-  MAX_RETRY_AFTER_MS
+  noHeadersWithin,
+  notSent,
+  unreachable
 } from "../failures/classify.ts"
-import { type MinimaxFailure, Timeout, UpstreamUnavailable } from "../failures/MinimaxFailure.ts"
-import { Auth, authorize } from "./Auth.ts"
+import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import { secretScrubber } from "../failures/scrubSecret.ts"
+import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
+import { sseOfMessage } from "../stream/MessageBody.ts"
+import { MAX_EVENT_SIZE } from "../stream/SseDecoder.ts"
 import type { AuthHeaderMode, MinimaxConfig } from "./PluginConfig.ts"
+import { authHeaderRule, SelfHeal } from "./SelfHeal.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
 
-/** Backoff: 0.5 s doubling to 8 s, ±25 % jitter, at least what `retry-after` asked (≤ 60 s). */
-export const retrySchedule = Schedule.exponential("500 millis", 2).pipe(
-  Schedule.setInputType<MinimaxFailure>(),
-  Schedule.modifyDelay(({ duration, input }) =>
-    Effect.map(Random.next, (random) => {
-      const backoff = Math.min(Duration.toMillis(duration), 8_000) * (0.75 + random * 0.5)
-      return Duration.millis(Math.max(backoff, Math.min(input.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)))
-    })
-  )
-)
+/** How long an error body may take to read. */
+const ERROR_BODY_TIMEOUT_MS = 5_000
+
+/** The header mode of the request being sent; set by the self-heal for each attempt. */
+const AuthMode = Context.Reference<AuthHeaderMode>("plexum-minimax-provider/AuthMode", { defaultValue: () => "bearer" })
+
+/** Sets the headers that carry the key under `mode`. */
+export const authorize = (mode: AuthHeaderMode, key: Redacted.Redacted<string>) =>
+(request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
+  switch (mode) {
+    case "bearer":
+      return HttpClientRequest.bearerToken(request, key)
+    case "x-api-key":
+      return HttpClientRequest.setHeader(request, "x-api-key", Redacted.value(key))
+    case "both":
+      return HttpClientRequest.setHeader(HttpClientRequest.bearerToken(request, key), "x-api-key", Redacted.value(key))
+  }
+}
+
+/** The client for one loaded config. */
+export interface MinimaxApi {
+  readonly config: MinimaxConfig
+  /** What failures of a turn on `model` may name, and how upstream text is scrubbed of the key. */
+  readonly failureContext: (model: string) => FailureContext
+  /** The body of a streaming Messages request, as SSE text (a JSON body is turned into the events it holds). */
+  readonly streamMessages: (body: unknown, model: string) => Stream.Stream<string, MinimaxFailure>
+}
+
+/** A local fault (a bad argument to undici, a header it refuses) is not the network's. */
+const isLocal = (error: HttpClientError.HttpClientError): boolean => {
+  const reason = error.reason
+  if (reason._tag === "InvalidUrlError" || reason._tag === "EncodeError") return true
+  const cause = (reason as { readonly cause?: unknown }).cause as { readonly code?: unknown; readonly name?: unknown } | undefined
+  return cause?.code === "UND_ERR_INVALID_ARG" || cause?.name === "TypeError" || cause?.name === "InvalidArgumentError"
+}
+
+/** Reads at most `maxBytes` of a body as text; the rest of an endless body is never read. */
+const readCapped = (response: HttpClientResponse.HttpClientResponse, maxBytes: number) =>
+  Effect.suspend(() => {
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.takeUntil((chunk) => {
+        chunks.push(chunk.subarray(0, maxBytes - size))
+        size += chunk.length
+        return size >= maxBytes
+      }),
+      Stream.runDrain,
+      Effect.map(() => Buffer.concat(chunks).toString("utf8"))
+    )
+  })
+
+const isJson = (response: HttpClientResponse.HttpClientResponse) =>
+  /^application\/(?:[\w.+-]*\+)?json\b/i.test(response.headers["content-type"] ?? "")
 
 export class MinimaxClient extends Context.Service<MinimaxClient, {
-  /** The response body of a streaming Messages request, as text chunks. */
-  readonly streamMessages: (
-    config: MinimaxConfig,
-    body: Record<string, unknown>,
-    context: FailureContext
-  ) => Stream.Stream<string, MinimaxFailure>
+  /** The client for `config`; build it once per loaded config. */
+  readonly forConfig: (config: MinimaxConfig) => MinimaxApi
 }>()("plexum-minimax-provider/MinimaxClient") {
   static readonly make = Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
-    const auth = yield* Auth
+    const selfHeal = yield* SelfHeal
 
-    const send = (config: MinimaxConfig, payload: string, mode: AuthHeaderMode, context: FailureContext) =>
-      HttpClientRequest.post(`${config.baseUrl}/v1/messages`).pipe(
-        HttpClientRequest.setHeaders({ "anthropic-version": ANTHROPIC_VERSION, accept: "text/event-stream" }),
-        HttpClientRequest.bodyText(payload, "application/json"),
-        authorize(mode, config.apiKey),
-        http.execute,
-        Effect.provideService(HttpClient.TracerPropagationEnabled, false),
-        Effect.timeoutOrElse({
-          duration: config.requestTimeoutMs,
-          orElse: () =>
-            Effect.fail(new Timeout({
-              message: `MiniMax sent no response headers within ${config.requestTimeoutMs} ms`,
-              retryable: true,
-              hint: "Raise request_timeout_ms in config.json if this keeps happening."
-            }))
-        }),
-        Effect.catchTag("HttpClientError", (error) =>
-          Effect.fail(new UpstreamUnavailable({
-            message: `Could not reach MiniMax at ${config.baseUrl}: ${error.reason._tag}`,
-            retryable: true,
-            hint: "Check the network and base_url; `--probe` tests reachability."
-          }))),
-        Effect.flatMap((response) =>
-          response.status >= 200 && response.status < 300 ? Effect.succeed(response) : statusFailure(response, context)
-        )
-      )
-
-    const statusFailure = (response: HttpClientResponse.HttpClientResponse, context: FailureContext) =>
-      Effect.gen(function*() {
-        const body = yield* response.text.pipe(Effect.timeoutOption(5_000), Effect.map((text) => text._tag === "Some" ? text.value : ""), Effect.orElseSucceed(() => ""))
-        const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-        return yield* Effect.fail(failureFromHttp({ status: response.status, headers: response.headers, body, nowMs }, context))
-      })
-
-    /** One attempt, with the auth self-heal: a 401 that names the other header is tried once with it. */
-    const attempt = (config: MinimaxConfig, payload: string, context: FailureContext) =>
-      Effect.gen(function*() {
-        const mode = yield* auth.effectiveMode(config.authHeader)
-        return yield* send(config, payload, mode, context).pipe(
-          Effect.catchTag("AuthFailed", (failure) => {
-            const named = authHeaderNamedBy(failure)
-            if (named === undefined || named === mode) return Effect.fail(failure)
-            return send(config, payload, named, context).pipe(Effect.tap(() => auth.learn(config.authHeader, named)))
+    const forConfig = (config: MinimaxConfig): MinimaxApi => {
+      const scrub = secretScrubber(Redacted.value(config.apiKey))
+      const failureContext = (model: string): FailureContext => ({ model, region: config.region, authHeader: config.authHeader, scrub })
+      const client = http.pipe(
+        HttpClient.mapRequest((request) =>
+          request.pipe(
+            HttpClientRequest.prependUrl(config.baseUrl),
+            HttpClientRequest.setHeaders({ "anthropic-version": ANTHROPIC_VERSION, accept: "text/event-stream" })
+          )
+        ),
+        HttpClient.mapRequestEffect((request) =>
+          Effect.gen(function*() {
+            return authorize(yield* AuthMode, config.apiKey)(request)
           })
         )
-      })
-
-    const connect = (config: MinimaxConfig, payload: string, context: FailureContext) =>
-      attempt(config, payload, context).pipe(
-        Effect.tapError((failure) =>
-          failure.retryable ? Effect.logInfo(`MiniMax request failed (${failure._tag}); will retry if attempts remain`) : Effect.void
-        ),
-        Effect.retry({ schedule: retrySchedule, times: config.maxRetries, while: (failure) => failure.retryable })
       )
 
-    const streamMessages = (config: MinimaxConfig, body: Record<string, unknown>, context: FailureContext) =>
-      Stream.unwrap(Effect.map(connect(config, JSON.stringify(body), context), (response) =>
-        response.stream.pipe(
-          Stream.timeoutOrElse({
-            duration: config.streamIdleTimeoutMs,
-            orElse: () =>
-              Stream.fail(new Timeout({
-                message: `MiniMax's stream went silent for ${config.streamIdleTimeoutMs} ms`,
-                retryable: true,
-                hint: "Raise stream_idle_timeout_ms in config.json if long pauses are expected."
-              }))
-          }),
-          Stream.catchTag("HttpClientError", (error) =>
-            Stream.fail(new UpstreamUnavailable({
-              message: `The connection to MiniMax broke during the response: ${error.reason._tag}`,
-              retryable: true,
-              hint: "Retry the turn; the events already sent stay valid."
-            }))),
-          Stream.decodeText
-        )))
+      const failureOfAnswer = (response: HttpClientResponse.HttpClientResponse, context: FailureContext) =>
+        Effect.gen(function*() {
+          const body = yield* readCapped(response, MAX_ERROR_BODY_BYTES).pipe(
+            Effect.timeoutOption(ERROR_BODY_TIMEOUT_MS),
+            Effect.map((text) => text._tag === "Some" ? text.value : ""),
+            Effect.orElseSucceed(() => "")
+          )
+          const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+          return failureFromHttp({ url: response.request.url, status: response.status, headers: response.headers, body, nowMs }, context)
+        })
 
-    return MinimaxClient.of({ streamMessages })
+      /** A 200 whose body is JSON: an error, a `base_resp` code, or a whole message to relay as its events. */
+      const jsonBody = (response: HttpClientResponse.HttpClientResponse, context: FailureContext) =>
+        Effect.gen(function*() {
+          const text = yield* readCapped(response, MAX_EVENT_SIZE).pipe(Effect.mapError((error) => connectionBroke(error.reason._tag)))
+          const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+          let json: unknown
+          try {
+            json = parseJsonExact(text)
+          } catch {
+            return yield* Effect.fail(failureFromHttp({ url: response.request.url, status: 502, headers: response.headers, body: text, nowMs }, context))
+          }
+          const error = errorOfEnvelope(json, context.scrub)
+          const record = json as { readonly type?: unknown; readonly base_resp?: { readonly status_code?: unknown } }
+          const baseCode = Number(record.base_resp?.status_code ?? 0)
+          if (error !== undefined && (record.type === "error" || baseCode !== 0)) {
+            return yield* Effect.fail(failureFromErrorBody(error, context, nowMs))
+          }
+          const sse = sseOfMessage(json)
+          if (sse === undefined) {
+            return yield* Effect.fail(failureFromErrorBody({ message: "a 200 JSON body that is neither a message nor an error" }, context, nowMs, 200))
+          }
+          return Stream.make(sse)
+        })
+
+      const send = (payload: string, context: FailureContext) =>
+        HttpClientRequest.post("/v1/messages").pipe(
+          HttpClientRequest.bodyText(payload, "application/json"),
+          client.execute,
+          Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+          Effect.timeoutOrElse({ duration: config.requestTimeoutMs, orElse: () => Effect.fail(noHeadersWithin(config.requestTimeoutMs)) }),
+          Effect.catchTag("HttpClientError", (error) =>
+            Effect.fail(isLocal(error) ? notSent(error.reason._tag) : unreachable(config.baseUrl, error.reason._tag))),
+          Effect.flatMap((response) =>
+            response.status < 200 || response.status >= 300
+              ? Effect.flatMap(failureOfAnswer(response, context), Effect.fail)
+              : isJson(response)
+              ? jsonBody(response, context)
+              : Effect.succeed(response.stream.pipe(
+                Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(error.reason._tag))),
+                Stream.decodeText
+              ))
+          )
+        )
+
+      const streamMessages = (body: unknown, model: string) => {
+        const context = failureContext(model)
+        const payload = JSON.stringify(body)
+        return Stream.unwrap(
+          selfHeal.heal(authHeaderRule, "", config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
+        )
+      }
+
+      return { config, failureContext, streamMessages }
+    }
+
+    return MinimaxClient.of({ forConfig })
   })
 
-  /** Needs an HttpClient and Auth. Tracing headers are never sent upstream. */
+  /** Needs an HttpClient and SelfHeal. Tracing headers are never sent upstream. */
   static readonly layer = Layer.effect(MinimaxClient, MinimaxClient.make)
 }

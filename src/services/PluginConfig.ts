@@ -9,9 +9,15 @@ import { join } from "node:path"
 import { ModelDescriptor } from "@plexum/sdk"
 import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
 import { type Catalog, mergeCatalog } from "../catalog.ts"
+import { unsendableCharacterOf } from "../apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 
 export const PLUGIN_ID = "plexum-minimax-provider"
+export const PLUGIN_VERSION = "0.1.0"
+
+/** config.json is read only when it is a regular file of at most this size, within CONFIG_READ_TIMEOUT_MS. */
+export const MAX_CONFIG_BYTES = 1024 * 1024
+export const CONFIG_READ_TIMEOUT_MS = 2_000
 
 export type Region = "global" | "cn"
 export type AuthHeaderMode = "bearer" | "x-api-key" | "both"
@@ -50,6 +56,9 @@ export interface ConfigLocation {
   readonly found: boolean
   /** e.g. "0600"; absent when the file is missing. */
   readonly mode?: string
+  /** What the path is when it is not a regular file (a FIFO, a device, a directory). */
+  readonly notAFile?: string
+  readonly size?: number
 }
 
 const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
@@ -88,8 +97,11 @@ export const normaliseBaseUrl = (raw: string): { readonly ok: true; readonly url
     return { ok: false, why: "uses plain http:// for a host that is not loopback; use https:// so the key is not sent in clear" }
   }
   if (url.username !== "" || url.password !== "") return { ok: false, why: "must not carry credentials; put the key in api_key" }
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(raw)) {
+    return { ok: false, why: "must not have a query (?…) or fragment (#…): the plugin appends /v1/messages to its path" }
+  }
   const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "").replace(/\/+$/, "")
-  return { ok: true, url: `${url.origin}${path}${url.search}` }
+  return { ok: true, url: `${url.origin}${path}` }
 }
 
 export class PluginConfig extends Context.Service<PluginConfig, {
@@ -97,6 +109,8 @@ export class PluginConfig extends Context.Service<PluginConfig, {
   readonly locate: (pluginDir?: string) => Effect.Effect<ConfigLocation>
   /** Reads, validates and merges file and environment. */
   readonly load: (pluginDir?: string) => Effect.Effect<MinimaxConfig, ConfigInvalid>
+  /** MINIMAX_API_KEY, trimmed, when it is set (the probe describes it even when the file is broken). */
+  readonly environmentKey: Option.Option<string>
 }>()("plexum-minimax-provider/PluginConfig") {
   static readonly make = Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
@@ -116,7 +130,13 @@ export class PluginConfig extends Context.Service<PluginConfig, {
     const locate = (pluginDir?: string) => {
       const path = pathFor(pluginDir)
       return fs.stat(path).pipe(
-        Effect.map((info): ConfigLocation => ({ path, found: true, mode: (info.mode & 0o777).toString(8).padStart(4, "0") })),
+        Effect.map((info): ConfigLocation => ({
+          path,
+          found: true,
+          mode: (info.mode & 0o777).toString(8).padStart(4, "0"),
+          ...(info.type === "File" ? {} : { notAFile: info.type }),
+          size: Number(info.size)
+        })),
         Effect.orElseSucceed((): ConfigLocation => ({ path, found: false }))
       )
     }
@@ -136,9 +156,20 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           warnedModes.add(path)
           yield* Effect.logWarning(`${path} can be read by group or others (mode ${location.mode}); run: chmod 600 ${path}`)
         }
+        if (location.notAFile !== undefined) {
+          return yield* invalid(`${path} is not a regular file (it is a ${location.notAFile})`, `Make ${path} a plain JSON file.`)
+        }
+        if ((location.size ?? 0) > MAX_CONFIG_BYTES) {
+          return yield* invalid(`${path} is larger than ${MAX_CONFIG_BYTES} bytes`, `config.json holds a few settings; check that ${path} is the right file.`)
+        }
+        const unreadable = invalid(`${path} could not be read`, `Check that the file is readable by this user: ls -l ${path}`)
         const text = yield* fs.readFileString(path).pipe(
-          Effect.mapError(() => invalid(`${path} could not be read`, `Check that the file is readable by this user: ls -l ${path}`))
+          Effect.mapError(() => unreadable),
+          Effect.timeoutOrElse({ duration: CONFIG_READ_TIMEOUT_MS, orElse: () => Effect.fail(unreadable) })
         )
+        if (text.length > MAX_CONFIG_BYTES) {
+          return yield* invalid(`${path} is larger than ${MAX_CONFIG_BYTES} bytes`, `config.json holds a few settings; check that ${path} is the right file.`)
+        }
         let json: unknown
         try {
           json = JSON.parse(text.replace(/^\uFEFF/, ""))
@@ -180,6 +211,13 @@ export class PluginConfig extends Context.Service<PluginConfig, {
         if (/\s/.test(key) || /^https?:\/\//i.test(key)) {
           return yield* invalid(`${keySource} does not look like an API key (it holds a URL or white space)`)
         }
+        const unsendable = unsendableCharacterOf(key)
+        if (unsendable !== undefined) {
+          return yield* invalid(
+            `${keySource} holds a character an HTTP header cannot carry: ${unsendable}`,
+            "Retype the key, or copy it again from MiniMax's console; keys are plain ASCII. Invisible characters often come with a copy from a web page."
+          )
+        }
 
         const envRegion = nonEmpty(env.region)
         let region: Region = file.region ?? "global"
@@ -209,7 +247,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
         } satisfies MinimaxConfig
       })
 
-    return PluginConfig.of({ locate, load })
+    return PluginConfig.of({ locate, load, environmentKey: Option.map(nonEmpty(env.apiKey), (key) => key.trim()) })
   })
 
   /** Needs a FileSystem; reads the environment through the current ConfigProvider. */

@@ -13,11 +13,12 @@ export interface SseEvent {
   readonly data: string
 }
 
-/** An event (its data, plus the line still being read) passed `maxEventSize` characters. */
-export interface SseEventTooLarge {
-  readonly _tag: "SseEventTooLarge"
-  readonly maxEventSize: number
-}
+/** What one chunk of text gave. */
+export type SseFeed =
+  /** The events the chunk completed, in order (often none), and whether it completed any line at all. */
+  | { readonly _tag: "Events"; readonly events: ReadonlyArray<SseEvent>; readonly completedLine: boolean }
+  /** An event (its data, plus the line still being read) passed `maxEventSize` characters. */
+  | { readonly _tag: "TooLarge"; readonly maxEventSize: number }
 
 /** 16 MiB: far above any real event (the corpus has a 1 MiB line), low enough to bound memory. */
 export const MAX_EVENT_SIZE = 16 * 1024 * 1024
@@ -38,7 +39,9 @@ const detached = (text: string): string => text.length < 13 ? text : JSON.parse(
 
 /**
  * An incremental parser. `feed` takes the next chunk of text and returns the events it
- * completed, in order (often none), or why the stream cannot be parsed further.
+ * completed, or why the stream cannot be parsed further. `end` is the end of the text: it
+ * dispatches an event whose data lines are complete but that no blank line closed (real
+ * MiniMax streams end `data: {"type":"message_stop"}\n`, and the answer is whole).
  */
 export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
   let first = true
@@ -70,9 +73,10 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
     else if (field === "event") eventName = value
   }
 
-  const feed = (chunk: string): ReadonlyArray<SseEvent> | SseEventTooLarge => {
+  const feed = (chunk: string): SseFeed => {
     const out: Array<SseEvent> = []
-    if (chunk.length === 0) return out
+    let completedLine = false
+    if (chunk.length === 0) return { _tag: "Events", events: out, completedLine }
     let position = 0
     if (first) {
       first = false
@@ -101,6 +105,7 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
         partialLength = 0
       }
       line(text, out)
+      completedLine = true
       position = end + 1
       if (end === nextCr) {
         if (position === chunk.length) afterCr = true
@@ -112,12 +117,17 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
       data = undefined
     }
     eventName = detached(eventName)
-    if (partialLength + (carried?.length ?? 0) > maxEventSize) return { _tag: "SseEventTooLarge", maxEventSize }
-    return out
+    if (partialLength + (carried?.length ?? 0) > maxEventSize) return { _tag: "TooLarge", maxEventSize }
+    return { _tag: "Events", events: out, completedLine }
   }
 
-  return { feed }
-}
+  const end = (): SseEvent | undefined => {
+    if (carried === undefined) return undefined
+    const event = { event: eventName === "" ? "message" : eventName, data: carried }
+    carried = undefined
+    eventName = ""
+    return event
+  }
 
-export const isSseEventTooLarge = (value: ReadonlyArray<SseEvent> | SseEventTooLarge): value is SseEventTooLarge =>
-  "_tag" in value
+  return { feed, end }
+}

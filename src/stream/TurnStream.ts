@@ -1,28 +1,36 @@
 /**
  * The whole path from response text to TurnEvents, top to bottom:
  *
- *   text → SSE events → AnthropicEvent (Schema) → BlockReducer → TurnEvent
+ *   text → SSE events (./SseDecoder.ts) → AnthropicEvent (./CompactDelta.ts, else the Schema
+ *   in ./AnthropicEvent.ts) → BlockReducer → TurnEvent
  *
  * It works per upstream chunk: every chunk of text becomes at most one array of TurnEvents,
  * which the SDK relays as one stdout write. The stream ends right after `turn_stop`, which
  * releases (aborts) the upstream request, as a stop-sequence match needs.
  */
-import type { TurnEvent } from "@plexum/sdk"
-import { Array as Arr, Cause, Effect, Pull, Stream } from "effect"
-import type { AnthropicEvent } from "./AnthropicEvent.ts"
-import { decodeAnthropicEvent } from "./AnthropicEvent.ts"
-import { type BlockState, endOfStream, initialBlockState, type ReducerFault, reduceBlockEvents } from "./BlockReducer.ts"
-import { isSseEventTooLarge, makeSseParser } from "./SseDecoder.ts"
+import { parseJsonExact, type TurnEvent } from "@plexum/sdk"
+import { Array as Arr, Cause, Clock, Effect, Pull, Stream } from "effect"
+import { type AnthropicEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
+import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents } from "./BlockReducer.ts"
+import { readCompactDelta } from "./CompactDelta.ts"
+import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
+import type { StreamFault } from "./StreamFault.ts"
 
 export interface TurnStreamOptions {
   readonly model: string
   readonly stopSequences?: ReadonlyArray<string> | undefined
+  /** Silence allowed between complete SSE lines (pings count); time paused for the host does not. */
+  readonly idleTimeoutMs: number
+  /** Applied to the upstream's message id and model before they are relayed (the key never leaves). */
+  readonly scrub?: ((text: string) => string) | undefined
 }
 
 /** What one chunk of text produced: the events, then the fault that ends the turn, if any. */
 export interface ChunkOutcome {
   readonly events: ReadonlyArray<TurnEvent>
-  readonly fault?: ReducerFault | undefined
+  readonly fault?: StreamFault | undefined
+  /** The chunk completed at least one SSE line: the upstream is alive. */
+  readonly completedLine: boolean
 }
 
 /**
@@ -31,44 +39,78 @@ export interface ChunkOutcome {
  */
 export interface TurnDecoder {
   readonly feed: (chunk: string) => ChunkOutcome
-  readonly end: () => ReducerFault | undefined
+  readonly end: () => ChunkOutcome
+}
+
+const decodeEvents = (events: ReadonlyArray<SseEvent>): { readonly events: Array<AnthropicEvent>; readonly fault?: StreamFault } => {
+  const decoded: Array<AnthropicEvent> = []
+  for (const sse of events) {
+    const compact = readCompactDelta(sse.data)
+    if (compact !== undefined) {
+      decoded.push(compact)
+      continue
+    }
+    const event = decodeAnthropicEvent(sse, parseJsonExact)
+    switch (event._tag) {
+      case "Event":
+        decoded.push(event.event)
+        break
+      case "Unknown":
+        break
+      case "Invalid":
+        return { events: decoded, fault: { _tag: "Malformed", message: event.reason } }
+    }
+  }
+  return { events: decoded }
 }
 
 export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
   const sse = makeSseParser()
   let state: BlockState = initialBlockState(options)
+  let started = false
+  const scrubbed = (events: ReadonlyArray<TurnEvent>): ReadonlyArray<TurnEvent> => {
+    if (started || options.scrub === undefined) return events
+    const scrub = options.scrub
+    return events.map((event) => {
+      if (event.type !== "turn_start") return event
+      started = true
+      return { ...event, messageId: scrub(event.messageId), model: scrub(event.model) }
+    })
+  }
+  const reduce = (anthropicEvents: ReadonlyArray<AnthropicEvent>, fault: StreamFault | undefined, completedLine: boolean): ChunkOutcome => {
+    const step: ReducerStep = reduceBlockEvents(state, anthropicEvents)
+    state = step.state
+    return { events: scrubbed(step.events), fault: step.fault ?? fault, completedLine }
+  }
   const feed = (chunk: string): ChunkOutcome => {
     const parsed = sse.feed(chunk)
-    if (isSseEventTooLarge(parsed)) {
-      return { events: [], fault: { _tag: "Protocol", message: `an SSE event is larger than ${parsed.maxEventSize} characters` } }
-    }
-    const anthropicEvents: Array<AnthropicEvent> = []
-    let invalid: ReducerFault | undefined
-    for (const event of parsed) {
-      const decoded = decodeAnthropicEvent(event)
-      if (decoded._tag === "Event") anthropicEvents.push(decoded.event)
-      else if (decoded._tag === "Invalid") {
-        invalid = { _tag: "Protocol", message: decoded.reason }
-        break
-      }
-    }
-    const step = reduceBlockEvents(state, anthropicEvents)
-    state = step.state
-    return { events: step.events, fault: step.fault ?? invalid }
+    if (parsed._tag === "TooLarge") return { events: [], fault: { _tag: "TooLarge", maxEventSize: parsed.maxEventSize }, completedLine: false }
+    const decoded = decodeEvents(parsed.events)
+    return reduce(decoded.events, decoded.fault, parsed.completedLine)
   }
-  return { feed, end: (): ReducerFault | undefined => endOfStream(state) }
+  const end = (): ChunkOutcome => {
+    const last = sse.end()
+    const before: ChunkOutcome = last === undefined ? { events: [], completedLine: true } : reduce(decodeEvents([last]).events, undefined, true)
+    if (before.fault !== undefined || state.phase === "done") return { ...before, completedLine: true }
+    const step = endOfStream(state)
+    state = step.state
+    return { events: [...before.events, ...scrubbed(step.events)], fault: step.fault, completedLine: true }
+  }
+  return { feed, end }
 }
 
 /** The chunk outcomes of several chunks in a row, up to the first fault. */
 const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): ChunkOutcome => {
   if (chunks.length === 1) return decoder.feed(chunks[0]!)
   const events: Array<TurnEvent> = []
+  let completedLine = false
   for (const chunk of chunks) {
     const outcome = decoder.feed(chunk)
     for (const event of outcome.events) events.push(event)
-    if (outcome.fault !== undefined) return { events, fault: outcome.fault }
+    completedLine ||= outcome.completedLine
+    if (outcome.fault !== undefined) return { events, fault: outcome.fault, completedLine }
   }
-  return { events }
+  return { events, completedLine }
 }
 
 /**
@@ -79,31 +121,50 @@ const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): ChunkOutc
  * `Stream.flatMap` and `Stream.fromArray`, the text and the events of the last chunk stayed
  * reachable until the next pull; with 32 turns waiting, they survived every young-generation
  * collection, which grew V8's young generation to its largest size.)
+ *
+ * The idle watchdog counts only time spent waiting on the upstream, and is reset only by a
+ * complete SSE line: a proxy trickling one byte at a time never finishes a line, and time the
+ * turn waits for the host to read stdout is not the upstream's silence.
  */
 export const turnEventsFromText = <E, R, F>(
   text: Stream.Stream<string, E, R>,
   options: TurnStreamOptions,
-  onFault: (fault: ReducerFault) => F
+  onFault: (fault: StreamFault) => Effect.Effect<F>
 ): Stream.Stream<TurnEvent, E | F, R> =>
   Stream.transformPull(text, (pullText) =>
     Effect.sync(() => {
       const decoder = makeTurnDecoder(options)
       /** Set when the turn is over: `turn_stop` was handed on, or a fault waits behind the events before it. */
       let over: Effect.Effect<never, F | Cause.Done> | undefined
+      /** Time spent waiting on the upstream since its last complete line. */
+      let idleMs = 0
+      const fail = (fault: StreamFault) => Effect.flatMap(onFault(fault), Effect.fail)
       const settle = ({ events, fault }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
         const stop = events.findIndex((event) => event.type === "turn_stop")
         if (stop >= 0) over = Cause.done()
-        else if (fault !== undefined) over = Effect.fail(onFault(fault))
+        else if (fault !== undefined) over = fail(fault)
         const emitted = stop < 0 || stop === events.length - 1 ? events : events.slice(0, stop + 1)
         return Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
       }
+      const silent = fail({ _tag: "Silent", idleMs: options.idleTimeoutMs })
+      const pullWatched = Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+        pullText.pipe(
+          Effect.timeoutOrElse({ duration: Math.max(0, options.idleTimeoutMs - idleMs), orElse: () => silent }),
+          Effect.tap(() => Effect.map(Clock.currentTimeMillis, (now) => void (idleMs += now - startedAt)))
+        ))
       const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> = Effect.suspend(() =>
-        over ?? Pull.matchEffect(pullText, {
-          onSuccess: (chunks) => settle(feedAll(decoder, chunks)),
+        over ?? Pull.matchEffect(pullWatched, {
+          onSuccess: (chunks) => {
+            const outcome = feedAll(decoder, chunks)
+            if (outcome.completedLine) idleMs = 0
+            return settle(outcome)
+          },
           onFailure: Effect.failCause,
-          onDone: (): Effect.Effect<never, F | Cause.Done> => {
-            const fault = decoder.end()
-            return fault === undefined ? Cause.done() : Effect.fail(onFault(fault))
+          onDone: (): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
+            const outcome = decoder.end()
+            if (outcome.fault === undefined && outcome.events.length === 0) return Cause.done()
+            over = outcome.fault === undefined ? Cause.done() : fail(outcome.fault)
+            return Arr.isReadonlyArrayNonEmpty(outcome.events) ? Effect.succeed(outcome.events) : over
           }
         })
       )

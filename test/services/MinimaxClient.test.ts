@@ -10,7 +10,7 @@ import { encodeSse } from "../../fake/transcripts.ts"
 import { minimaxError } from "../../fake/FakeMinimax.ts"
 import { defaultTranscript } from "../../fake/transcripts.ts"
 import { HttpClientMock, ProviderTest, testConfig } from "../../src/layers/Test.ts"
-import { MinimaxProvider } from "../../src/Provider.ts"
+import { MinimaxProvider } from "../../src/MinimaxProvider.ts"
 import type { MinimaxConfig } from "../../src/services/PluginConfig.ts"
 
 const request: TurnRequest = { model: "MiniMax-M2.7", messages: [{ role: "user", content: "hi" }] }

@@ -70,7 +70,7 @@ describe("BlockReducer", () => {
 
   it("reports tool input that is not JSON as a protocol fault", () => {
     const { fault } = run([start(), blockStart(0, { type: "tool_use", id: "c1", name: "f" }), delta(0, { type: "input_json_delta", partial_json: "{oops" }), stop(0)])
-    assert.strictEqual(fault?._tag, "Protocol")
+    assert.strictEqual(fault?._tag, "Malformed")
   })
 
   it("keeps redacted_thinking data as is", () => {
@@ -104,7 +104,8 @@ describe("BlockReducer", () => {
   it("turns message_start, ping, message_stop into an empty finished turn", () => {
     const { types, state } = run([start(), { type: "ping" }, messageStop])
     assert.deepStrictEqual(types, ["turn_start", "turn_stop"])
-    assert.isUndefined(endOfStream(state))
+    assert.isUndefined(endOfStream(state).fault)
+    assert.deepStrictEqual(endOfStream(state).events, [])
   })
 
   it("skips unknown block and delta types, keeping the upstream indexes", () => {
@@ -128,15 +129,15 @@ describe("BlockReducer", () => {
   })
 
   it("rejects events out of order by name", () => {
-    assert.strictEqual(run([blockStart(0, { type: "text" })]).fault?._tag, "Protocol")
+    assert.strictEqual(run([blockStart(0, { type: "text" })]).fault?._tag, "Malformed")
     assert.include((run([start(), delta(3, { type: "text_delta", text: "x" })]).fault as { message: string }).message, "block 3")
-    assert.strictEqual(run([start(), start()]).fault?._tag, "Protocol")
+    assert.strictEqual(run([start(), start()]).fault?._tag, "Malformed")
   })
 
   it("says a stream that ends before message_stop is broken", () => {
     const { state } = run([start(), blockStart(0, { type: "text" })])
-    assert.include((endOfStream(state) as { message: string }).message, "message_stop")
-    assert.include((endOfStream(initialBlockState({ model: "m" })) as { message: string }).message, "message_start")
+    assert.include((endOfStream(state).fault as { message: string }).message, "message_stop")
+    assert.include((endOfStream(initialBlockState({ model: "m" })).fault as { message: string }).message, "message_start")
   })
 
   it("passes an error event on as a fault with its type and message", () => {

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
 import { Sse } from "effect/encoding"
-import { isSseEventTooLarge, makeSseParser, type SseEvent } from "../../src/stream/SseDecoder.ts"
+import { makeSseParser, type SseEvent } from "../../src/stream/SseDecoder.ts"
 
 const PIECES = [
   "data:", "data: ", "data", "event:", "event: ", "id: 7", "retry: 10", ":", ": note", "x", " ", "é", "你", "😀",
@@ -25,9 +25,9 @@ const cut = (text: string, sizes: ReadonlyArray<number>): Array<string> => {
 const ours = (chunks: ReadonlyArray<string>): Array<SseEvent> => {
   const parser = makeSseParser()
   return chunks.flatMap((chunk) => {
-    const events = parser.feed(chunk)
-    if (isSseEventTooLarge(events)) throw new Error("unexpected SseEventTooLarge")
-    return [...events]
+    const fed = parser.feed(chunk)
+    if (fed._tag === "TooLarge") throw new Error("unexpected TooLarge")
+    return [...fed.events]
   })
 }
 
@@ -64,8 +64,8 @@ describe("SseDecoder", () => {
   })
 
   it("reports an event that outgrows the limit, whether in data lines or in one unfinished line", () => {
-    assert.isTrue(isSseEventTooLarge(makeSseParser(10).feed("data: 0123456789ab\n")))
-    assert.isTrue(isSseEventTooLarge(makeSseParser(10).feed("data: 0123456789ab")))
-    assert.isFalse(isSseEventTooLarge(makeSseParser(10).feed("data: 0123\n\n")))
+    assert.strictEqual(makeSseParser(10).feed("data: 0123456789ab\n")._tag, "TooLarge")
+    assert.strictEqual(makeSseParser(10).feed("data: 0123456789ab")._tag, "TooLarge")
+    assert.strictEqual(makeSseParser(10).feed("data: 0123\n\n")._tag, "Events")
   })
 })

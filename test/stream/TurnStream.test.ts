@@ -16,11 +16,11 @@ import {
   tokenize,
   toolUseBlock
 } from "../../fake/transcripts.ts"
-import type { ReducerFault } from "../../src/stream/BlockReducer.ts"
+import type { StreamFault } from "../../src/stream/StreamFault.ts"
 import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
 
 const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>) =>
-  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences }, (fault: ReducerFault) => fault).pipe(
+  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
     Stream.runCollect
   )
 
@@ -71,7 +71,7 @@ describe("TurnStream", () => {
     Effect.gen(function*() {
       const text = encodeSse(frames.slice(0, 3)) + "event: content_block_delta\ndata: {not json}\n\n"
       const error = yield* Effect.flip(pipeline([text]))
-      assert.strictEqual(error._tag, "Protocol")
+      assert.strictEqual(error._tag, "Malformed")
     }))
 
   it.effect("fails when the stream is cut mid-event", () =>

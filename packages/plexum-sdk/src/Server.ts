@@ -1,6 +1,6 @@
 /**
  * `serve(plugin)`: the protocol side of a provider plugin (§3, §5). The dispatcher knows
- * the methods and the lifecycle; the transport (./Transport.ts) knows stdio.
+ * the methods and the lifecycle; the transport (./Transport.ts) knows stdio, or memory.
  */
 import { Cause, Effect, Exit, FiberMap, Schema, SchemaIssue, Stream } from "effect"
 import type { Scope, Stdio } from "effect"
@@ -17,7 +17,7 @@ import {
   TurnParams
 } from "./Protocol.ts"
 import { emptyTurnResultFold, foldTurnEvents, turnResultOf } from "./TurnResultFold.ts"
-import { makeStdioTransport } from "./Transport.ts"
+import { makeStdioTransport, type Transport } from "./Transport.ts"
 
 /** The protocol's bound on how long shutdown may take, less a margin for process exit. */
 const SHUTDOWN_FLUSH_MS = 1_500
@@ -50,10 +50,10 @@ const decodeInitialize = decodeParams(InitializeParams)
 const decodeTurn = decodeParams(TurnParams)
 const decodeCancel = decodeParams(CancelParams)
 
-const invalidParams = (id: RequestId, issues: ReadonlyArray<ParamIssue>) =>
+const invalidParams = (id: RequestId | null, issues: ReadonlyArray<ParamIssue>) =>
   errorLine(id, ErrorCode.InvalidParams, `Invalid params: ${issues.map((i) => `${i.path || "params"}: ${i.message}`).join("; ")}`, { issues })
 
-const turnReply = (id: RequestId, turnId: string, exit: Exit.Exit<unknown, TurnFailure>): string => {
+const turnReply = (id: RequestId | null, turnId: string, exit: Exit.Exit<unknown, TurnFailure>): string => {
   if (Exit.isSuccess(exit)) return responseLine(id, exit.value)
   const failure = Cause.findErrorOption(exit.cause)
   if (failure._tag === "Some") {
@@ -69,8 +69,9 @@ const turnReply = (id: RequestId, turnId: string, exit: Exit.Exit<unknown, TurnF
 /** What the dispatcher tells the read loop after a line. */
 type Next = "continue" | "stop"
 
-export interface Dispatcher {
-  readonly handle: (message: IncomingMessage) => Effect.Effect<Next>
+/** The protocol's side of a connection: what each incoming message does. */
+export interface Dispatcher<R = never> {
+  readonly handle: (message: IncomingMessage) => Effect.Effect<Next, never, R>
   /** Cancels every in-flight turn; each one is answered -32800 before this returns. */
   readonly cancelAll: Effect.Effect<void>
 }
@@ -79,13 +80,13 @@ export interface Dispatcher {
 export const makeDispatcher = <R>(
   plugin: ProviderPlugin<R>,
   send: (text: string) => Effect.Effect<void>
-): Effect.Effect<Dispatcher, never, R | Scope.Scope> =>
+): Effect.Effect<Dispatcher<R>, never, R | Scope.Scope> =>
   Effect.gen(function*() {
     const turns = yield* FiberMap.make<string>()
     const inFlight = new Set<string>()
     let initialized = false
 
-    const runTurn = (id: RequestId, params: TurnParams) => {
+    const runTurn = (id: RequestId | null, params: TurnParams) => {
       const { turnId, request } = params
       let seq = 0
       let fold = emptyTurnResultFold()
@@ -118,7 +119,7 @@ export const makeDispatcher = <R>(
       )
     }
 
-    const request = (id: RequestId, method: string, params: unknown): Effect.Effect<Next, never, R> => {
+    const request = (id: RequestId | null, method: string, params: unknown): Effect.Effect<Next, never, R> => {
       const reply = (line: string) => Effect.as(send(line), "continue" as const)
       switch (method) {
         case "ping":
@@ -199,26 +200,38 @@ export const makeDispatcher = <R>(
       }
     }
 
-    return { handle, cancelAll } as Dispatcher
+    const dispatcher: Dispatcher<R> = { handle, cancelAll }
+    return dispatcher
   })
 
 /**
- * Serves a plugin over stdio until `shutdown`, stdin EOF or interruption (SIGTERM/SIGINT
- * under `NodeRuntime.runMain`). Every way out cancels in-flight turns, answers them -32800
- * and flushes stdout.
+ * Serves a plugin until `shutdown`, the end of its input or interruption (SIGTERM/SIGINT
+ * under `NodeRuntime.runMain`), on stdio unless given another transport. Every way out stops
+ * waiting on output first (a host that stopped reading cannot hold the plugin), then cancels
+ * in-flight turns, answers them -32800 and flushes what it can.
  */
-export const serve = <R>(plugin: ProviderPlugin<R>): Effect.Effect<void, never, R | Stdio.Stdio> =>
-  Effect.gen(function*() {
-    const transport = yield* makeStdioTransport
-    const dispatcher = yield* makeDispatcher(plugin, transport.send)
-    const stop = dispatcher.cancelAll.pipe(
+export function serve<R>(plugin: ProviderPlugin<R>): Effect.Effect<void, never, R | Stdio.Stdio>
+export function serve<R, RT>(
+  plugin: ProviderPlugin<R>,
+  transport: Effect.Effect<Transport, never, RT | Scope.Scope>
+): Effect.Effect<void, never, R | Exclude<RT, Scope.Scope>>
+export function serve<R, RT>(
+  plugin: ProviderPlugin<R>,
+  transport: Effect.Effect<Transport, never, RT | Scope.Scope> = makeStdioTransport as Effect.Effect<Transport, never, RT | Scope.Scope>
+): Effect.Effect<void, never, R | Exclude<RT, Scope.Scope>> {
+  return Effect.gen(function*() {
+    const { close, lines, send, stopping } = yield* transport
+    const dispatcher = yield* makeDispatcher(plugin, send)
+    const stop = stopping.pipe(
+      Effect.andThen(dispatcher.cancelAll),
       Effect.timeoutOption(SHUTDOWN_FLUSH_MS),
-      Effect.andThen(transport.close(SHUTDOWN_FLUSH_MS))
+      Effect.andThen(close(SHUTDOWN_FLUSH_MS))
     )
-    yield* transport.lines.pipe(
+    yield* lines.pipe(
       Stream.mapEffect((line) => dispatcher.handle(parseLine(line))),
       Stream.takeUntil((next) => next === "stop"),
       Stream.runDrain,
       Effect.ensuring(stop)
     )
   }).pipe(Effect.scoped)
+}

@@ -5,7 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
-import { decodeAnthropicEvent, readCompactTextDelta } from "../../src/stream/AnthropicEvent.ts"
+import { decodeAnthropicEvent } from "../../src/stream/AnthropicEvent.ts"
+import { readCompactDelta } from "../../src/stream/CompactDelta.ts"
 
 /** Characters that matter to a JSON string: quotes, backslashes, controls, escapes, non-ASCII. */
 const TEXT_PIECES = ["a", "Z", " ", "é", "你", "😀", "\"", "\\", "\n", "\t", "\u0000", "\u001f", "\u2028", "}", "\"}}", "\\u0041", "\\n"] as const
@@ -26,13 +27,13 @@ const Index = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 2_000_000
 const Kind = Schema.Literals(["text", "thinking"])
 const Pieces = Schema.Array(Schema.Literals(TEXT_PIECES))
 
-describe("readCompactTextDelta", () => {
+describe("readCompactDelta", () => {
   it.prop(
     "reads every compact text or thinking delta exactly as JSON.parse does",
     [Index, Kind, Pieces],
     ([index, kind, pieces]) => {
       const data = compactDelta(index, kind, pieces.join(""))
-      const read = readCompactTextDelta(data)
+      const read = readCompactDelta(data)
       assert.isDefined(read)
       assert.deepStrictEqual(read, JSON.parse(data))
     },
@@ -46,7 +47,7 @@ describe("readCompactTextDelta", () => {
       const original = compactDelta(index, kind, pieces.join(""))
       const position = at % (original.length + 1)
       const data = original.slice(0, position) + inserted + original.slice(position + removed)
-      const read = readCompactTextDelta(data)
+      const read = readCompactDelta(data)
       if (read !== undefined) assert.deepStrictEqual(read, parsedOrUndefined(data))
     },
     { arbitrary: { runs: 2000 } }
@@ -59,7 +60,7 @@ describe("readCompactTextDelta", () => {
       `{"type":"content_block_delta","index":3,"delta":{"text":"hi","type":"text_delta"}}`
     ]
     for (const data of spellings) {
-      assert.isUndefined(readCompactTextDelta(data))
+      assert.isUndefined(readCompactDelta(data))
       assert.deepStrictEqual(decodeAnthropicEvent({ event: "content_block_delta", data }), {
         _tag: "Event",
         event: { type: "content_block_delta", index: 3, delta: { type: "text_delta", text: "hi" } }
@@ -74,8 +75,15 @@ describe("readCompactTextDelta", () => {
       `{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"a"b"}}`,
       `{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"a\u0001"}}`
     ]) {
-      assert.isUndefined(readCompactTextDelta(data), data)
+      assert.isUndefined(readCompactDelta(data), data)
       assert.strictEqual(decodeAnthropicEvent({ event: "content_block_delta", data })._tag, "Invalid", data)
+    }
+  })
+
+  it("reads an 8 Mi-character delta in linear time, with no recursion in proportion to it", () => {
+    for (const value of ["x".repeat(8 * 1024 * 1024), "\\n".repeat(4 * 1024 * 1024)]) {
+      const data = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${value}"}}`
+      assert.deepStrictEqual(readCompactDelta(data), JSON.parse(data))
     }
   })
 })

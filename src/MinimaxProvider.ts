@@ -1,0 +1,56 @@
+/**
+ * The MiniMax provider as a `ProviderPlugin`. Configuration problems never fail `initialize`;
+ * they fail turns with ConfigInvalid, and a config that was broken is read again on the next
+ * turn, so fixing the file needs no restart. A loaded config and its client are kept together.
+ */
+import type { ProviderPlugin } from "@plexum/sdk"
+import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
+import { BUILTIN_MODELS } from "./catalog.ts"
+import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
+import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
+import { streamTurn } from "./turn/streamTurn.ts"
+
+interface Loaded {
+  /** Where the host said config.json lives. */
+  readonly pluginDir: string | undefined
+  /** The config read from there and the client built for it; none until one loads. */
+  readonly api: Option.Option<MinimaxApi>
+}
+
+export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPlugin>()("plexum-minimax-provider/MinimaxProvider") {
+  static readonly make = Effect.gen(function*() {
+    const pluginConfig = yield* PluginConfig
+    const clients = yield* MinimaxClient
+    const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, api: Option.none() })
+
+    const load = (pluginDir: string | undefined) =>
+      pluginConfig.load(pluginDir).pipe(
+        Effect.map(clients.forConfig),
+        Effect.tap((api) => Ref.set(loaded, { pluginDir, api: Option.some(api) }))
+      )
+
+    const current = Effect.flatMap(Ref.get(loaded), ({ api, pluginDir }) =>
+      Option.match(api, { onSome: Effect.succeed, onNone: () => load(pluginDir) }))
+
+    return MinimaxProvider.of({
+      id: PLUGIN_ID,
+      version: PLUGIN_VERSION,
+      initialize: (params) =>
+        Ref.set(loaded, { pluginDir: params.pluginDir, api: Option.none() }).pipe(
+          Effect.andThen(load(params.pluginDir)),
+          Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
+          Effect.ignore
+        ),
+      models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => a.config.models, onNone: () => BUILTIN_MODELS })),
+      turn: (request, { turnId }) =>
+        Stream.unwrap(Effect.gen(function*() {
+          const api = yield* current
+          yield* Effect.logDebug(`turn ${turnId}: ${request.model} with ${request.messages.length} message(s) to ${api.config.baseUrl}`)
+          return streamTurn(api, request)
+        }))
+    })
+  })
+
+  /** Needs PluginConfig and MinimaxClient. */
+  static readonly layer = Layer.effect(MinimaxProvider, MinimaxProvider.make)
+}

@@ -1,0 +1,87 @@
+/**
+ * What the upstream accepts, learned once per process. MiniMax has changed what it accepts
+ * more than once (the auth header in May 2026, M3's "thinking on" value in July 2026), and a
+ * gateway should not fail every turn until someone edits config.json. A rule says which
+ * failure means "this value was rejected" and what to try instead. When the alternative
+ * works, it is used from then on (per rule and scope) and one warning says what to write in
+ * config.json. The retry is not counted in `max_retries`.
+ */
+import { Context, Effect, Layer } from "effect"
+import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+
+export interface HealRule<A extends string> {
+  /** The setting this rule heals, as config.json names it. */
+  readonly name: string
+  /** The value to try when `failure` says `tried` was rejected; undefined when it does not. */
+  readonly alternative: (failure: MinimaxFailure, tried: A) => A | undefined
+  /** The warning logged once when `learned` worked where `configured` was rejected. */
+  readonly warning: (scope: string, configured: A, learned: A) => string
+}
+
+/** A 401 whose message asks for the other header (§1): `'Authorization' field … 'Bearer'`, or `'X-Api-Key' field`. */
+export const authHeaderRule: HealRule<"bearer" | "x-api-key" | "both"> = {
+  name: "auth_header",
+  alternative: (failure, tried) => {
+    if (failure._tag !== "AuthFailed") return undefined
+    const message = failure.upstream?.message ?? ""
+    const named = /'?X-Api-Key'?\s+field/i.test(message)
+      ? "x-api-key"
+      : /'?Authorization'?\s+field|Bearer/i.test(message)
+      ? "bearer"
+      : undefined
+    return named === undefined || named === tried ? undefined : named
+  },
+  warning: (_scope, configured, learned) =>
+    `MiniMax refused auth_header "${configured}" and accepted "${learned}"; using "${learned}" from now on. ` +
+    `Write "auth_header": "${learned}" in config.json to make it permanent.`
+}
+
+export class SelfHeal extends Context.Service<SelfHeal, {
+  /**
+   * Runs `attempt` with the value learned for (`rule`, `scope`), else `configured`. When the
+   * upstream rejects that value as the rule describes, runs it once more with the alternative;
+   * if the upstream accepts it (the turn works, or fails for another reason), the alternative
+   * is remembered. If it is rejected too, the first failure stands.
+   */
+  readonly heal: <A extends string, X>(
+    rule: HealRule<A>,
+    scope: string,
+    configured: A,
+    attempt: (value: A) => Effect.Effect<X, MinimaxFailure>
+  ) => Effect.Effect<X, MinimaxFailure>
+}>()("plexum-minimax-provider/SelfHeal") {
+  static readonly make = Effect.sync(() => {
+    const learned = new Map<string, string>()
+    const heal = <A extends string, X>(
+      rule: HealRule<A>,
+      scope: string,
+      configured: A,
+      attempt: (value: A) => Effect.Effect<X, MinimaxFailure>
+    ) =>
+      Effect.suspend(() => {
+        const key = `${rule.name}\u0000${scope}\u0000${configured}`
+        const current = (learned.get(key) ?? configured) as A
+        return attempt(current).pipe(
+          Effect.catch((failure) => {
+            const alternative = rule.alternative(failure, current)
+            if (alternative === undefined) return Effect.fail(failure)
+            const learn = learned.get(key) === alternative ? Effect.void : Effect.suspend(() => {
+              learned.set(key, alternative)
+              return Effect.logWarning(rule.warning(scope, configured, alternative))
+            })
+            return attempt(alternative).pipe(
+              Effect.tap(() => learn),
+              Effect.catch((again) =>
+                again._tag === failure._tag || rule.alternative(again, alternative) !== undefined
+                  ? Effect.fail(failure)
+                  : Effect.andThen(learn, Effect.fail(again))
+              )
+            )
+          })
+        )
+      })
+    return SelfHeal.of({ heal })
+  })
+
+  static readonly layer = Layer.effect(SelfHeal, SelfHeal.make)
+}

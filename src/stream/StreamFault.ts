@@ -1,0 +1,20 @@
+/**
+ * Why a turn's stream cannot go on. Data only: ../failures/classify.ts decides what each one
+ * fails the turn with, and whether it is worth another try.
+ */
+export type StreamFault =
+  /** The stream ended before the turn finished (a cut connection, a body that stopped early). */
+  | { readonly _tag: "Truncated"; readonly message: string }
+  /** The stream breaks the protocol: not JSON, a wrong shape, events out of order. */
+  | { readonly _tag: "Malformed"; readonly message: string }
+  /** One SSE event grew past the parser's bound. */
+  | { readonly _tag: "TooLarge"; readonly maxEventSize: number }
+  /** MiniMax sent `event: error`. */
+  | {
+    readonly _tag: "ErrorEvent"
+    readonly type: string | undefined
+    readonly message: string | undefined
+    readonly requestId: string | undefined
+  }
+  /** No complete SSE line within the idle limit (time paused for the host excluded). */
+  | { readonly _tag: "Silent"; readonly idleMs: number }

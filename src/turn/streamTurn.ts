@@ -1,0 +1,65 @@
+/**
+ * One turn against MiniMax, top to bottom: the TurnRequest checked and translated
+ * (../translate/), sent by the config's client (../services/MinimaxClient.ts), its response
+ * decoded into TurnEvents (../stream/TurnStream.ts), and the whole attempt tried again while
+ * the retry policy allows (./retryPolicy.ts). The provider and `--probe` both run turns here.
+ */
+import type { TurnEvent, TurnRequest } from "@plexum/sdk"
+import { Clock, Effect, Random, Stream } from "effect"
+import { failureFromStreamFault } from "../failures/classify.ts"
+import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import type { MinimaxApi } from "../services/MinimaxClient.ts"
+import { turnEventsFromText } from "../stream/TurnStream.ts"
+import { checkRequest } from "../translate/checkRequest.ts"
+import { toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
+import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
+
+/** One attempt: the request sent once, its answer as TurnEvents. */
+const attemptTurn = (api: MinimaxApi, request: TurnRequest, body: unknown): Stream.Stream<TurnEvent, MinimaxFailure> => {
+  const context = api.failureContext(request.model)
+  return turnEventsFromText(
+    api.streamMessages(body, request.model),
+    {
+      model: request.model,
+      stopSequences: request.stopSequences,
+      idleTimeoutMs: api.config.streamIdleTimeoutMs,
+      scrub: context.scrub
+    },
+    (fault) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureFromStreamFault(fault, context, nowMs))
+  )
+}
+
+/** Runs `attempt` again while the retry policy allows: nothing sent yet, a retryable failure, retries left. */
+export const retryBeforeFirstEvent = <A>(
+  attempt: Stream.Stream<A, MinimaxFailure>,
+  maxRetries: number
+): Stream.Stream<A, MinimaxFailure> => {
+  const from = (retries: number): Stream.Stream<A, MinimaxFailure> =>
+    Stream.suspend(() => {
+      let eventsSent = false
+      return attempt.pipe(
+        Stream.mapArray((events) => {
+          eventsSent = true
+          return events
+        }),
+        Stream.catch((failure) => {
+          if (!shouldRetry({ failure, retries, maxRetries, eventsSent })) return Stream.fail(failure)
+          return Stream.unwrap(Effect.gen(function*() {
+            const delay = retryDelayMs(retries, failure.retryAfterMs, yield* Random.next)
+            yield* Effect.logInfo(`MiniMax request failed (${failure._tag}); retry ${retries + 1} of ${maxRetries} in ${delay} ms`)
+            yield* Effect.sleep(delay)
+            return from(retries + 1)
+          }))
+        })
+      )
+    })
+  return from(0)
+}
+
+/** The turn's events, or the failure that ended it (scrubbed of the key where it came from upstream). */
+export const streamTurn = (api: MinimaxApi, request: TurnRequest): Stream.Stream<TurnEvent, MinimaxFailure> =>
+  Stream.unwrap(Effect.gen(function*() {
+    yield* checkRequest(request)
+    const body = toAnthropicRequest(request, api.config)
+    return retryBeforeFirstEvent(attemptTurn(api, request, body), api.config.maxRetries)
+  }))
