@@ -29,6 +29,10 @@ export type Reply =
   | { readonly kind: "error"; readonly status: number; readonly body: unknown; readonly headers?: Record<string, string> }
   /** Never send response headers. */
   | { readonly kind: "hang" }
+  /** A 200 event stream that sends one byte of `text` every `everyMs`, never finishing a line (a trickling proxy). */
+  | { readonly kind: "trickle"; readonly everyMs: number; readonly text?: string }
+  /** An error status whose body never ends; `record.bytesWritten` counts what was sent. */
+  | { readonly kind: "endless"; readonly status: number }
   /** Close the connection before any response. */
   | { readonly kind: "reset" }
 
@@ -45,6 +49,8 @@ export interface RecordedRequest {
   finishedAt?: number
   /** `performance.now()` of each paced frame write. */
   readonly frameWrites: Array<number>
+  /** Body bytes written so far (endless replies). */
+  bytesWritten: number
 }
 
 export interface FakeMinimaxOptions {
@@ -159,6 +165,30 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     }, paceMs)
   }
 
+  const playTrickle = (response: ServerResponse, record: RecordedRequest, everyMs: number, text: string) => {
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+    response.flushHeaders()
+    let index = 0
+    const timer = setInterval(() => {
+      if (record.closedByClient || index >= text.length) return void clearInterval(timer)
+      response.write(text[index++]!)
+    }, everyMs)
+    response.on("close", () => clearInterval(timer))
+  }
+
+  const playEndless = (response: ServerResponse, record: RecordedRequest, status: number) => {
+    response.writeHead(status, { "content-type": "text/plain; charset=utf-8" })
+    const junk = Buffer.alloc(64 * 1024, "x")
+    const writeMore = () => {
+      while (!record.closedByClient && !response.destroyed) {
+        record.bytesWritten += junk.length
+        if (!response.write(junk)) return void response.once("drain", writeMore)
+      }
+    }
+    response.on("close", () => void (record.closedByClient = true))
+    writeMore()
+  }
+
   const handleMessages = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest) => {
     const key = keyOf(request, authField)
     if (key === undefined) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES[authField]))
@@ -184,6 +214,10 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         return sendJson(response, reply.status, reply.body, reply.headers)
       case "hang":
         return
+      case "trickle":
+        return playTrickle(response, record, reply.everyMs, reply.text ?? `data: {"type":"ping"${" ".repeat(10_000)}`)
+      case "endless":
+        return playEndless(response, record, reply.status)
       case "reset":
         return request.socket.destroy()
       case "sse":
@@ -203,7 +237,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         body = undefined
       }
       const path = (request.url ?? "/").split("?")[0]!
-      const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false, frameWrites: [] }
+      const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false, frameWrites: [], bytesWritten: 0 }
       requests.push(record)
       response.on("close", () => {
         if (!response.writableFinished) record.closedByClient = true

@@ -68,9 +68,11 @@ export const parseLine = (raw: string): IncomingMessage => {
     : { _tag: "Notification", method: json.method, params }
 }
 
+/** The success response line for request `id`. */
 export const responseLine = (id: RequestId | null, result: unknown): string =>
   JSON.stringify({ jsonrpc: "2.0", id, result: result === undefined ? null : result }) + "\n"
 
+/** The error response line for request `id` (null when the request's id cannot be read). */
 export const errorLine = (id: RequestId | null, code: number, message: string, data?: unknown): string =>
   JSON.stringify({
     jsonrpc: "2.0",
@@ -78,6 +80,7 @@ export const errorLine = (id: RequestId | null, code: number, message: string, d
     error: data === undefined ? { code, message } : { code, message, data }
   }) + "\n"
 
+/** A notification line. */
 export const notificationLine = (method: string, params: unknown): string =>
   JSON.stringify({ jsonrpc: "2.0", method, params }) + "\n"
 

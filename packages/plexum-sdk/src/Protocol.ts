@@ -24,6 +24,7 @@ const NonEmptyString = Schema.String.check(Schema.isMinLength(1))
 export const CacheControl = Schema.Struct({ type: Schema.Literal("ephemeral") })
 export type CacheControl = typeof CacheControl.Type
 
+/** Text, in a message or a system prompt. */
 export const TextBlock = Schema.Struct({
   type: Schema.Literal("text"),
   text: Schema.String,
@@ -31,6 +32,7 @@ export const TextBlock = Schema.Struct({
 })
 export type TextBlock = typeof TextBlock.Type
 
+/** The model's reasoning with its signature; sent back unchanged so the upstream can verify it. */
 export const ThinkingBlock = Schema.Struct({
   type: Schema.Literal("thinking"),
   thinking: Schema.String,
@@ -38,12 +40,14 @@ export const ThinkingBlock = Schema.Struct({
 })
 export type ThinkingBlock = typeof ThinkingBlock.Type
 
+/** Reasoning the upstream encrypted; `data` is opaque and goes back unchanged. */
 export const RedactedThinkingBlock = Schema.Struct({
   type: Schema.Literal("redacted_thinking"),
   data: Schema.String
 })
 export type RedactedThinkingBlock = typeof RedactedThinkingBlock.Type
 
+/** A tool call by the assistant; `input` is the parsed JSON of its arguments (`{}` when there were none). */
 export const ToolUseBlock = Schema.Struct({
   type: Schema.Literal("tool_use"),
   id: NonEmptyString,
@@ -53,6 +57,7 @@ export const ToolUseBlock = Schema.Struct({
 })
 export type ToolUseBlock = typeof ToolUseBlock.Type
 
+/** An image, base64-encoded; only models whose descriptor says `supports.images` take it. */
 export const ImageBlock = Schema.Struct({
   type: Schema.Literal("image"),
   source: Schema.Struct({
@@ -64,6 +69,7 @@ export const ImageBlock = Schema.Struct({
 })
 export type ImageBlock = typeof ImageBlock.Type
 
+/** The host's answer to a tool call; `toolUseId` names the `tool_use` it answers. */
 export const ToolResultBlock = Schema.Struct({
   type: Schema.Literal("tool_result"),
   toolUseId: NonEmptyString,
@@ -73,6 +79,7 @@ export const ToolResultBlock = Schema.Struct({
 })
 export type ToolResultBlock = typeof ToolResultBlock.Type
 
+/** Any block of a message's content (§4). */
 export const ContentBlock = Schema.Union([
   TextBlock,
   ThinkingBlock,
@@ -86,12 +93,14 @@ export type ContentBlock = typeof ContentBlock.Type
 /** The blocks an assistant turn produces, in the order the upstream sent them. */
 export type AssistantBlock = TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock
 
+/** One message of the conversation: plain text, or blocks. */
 export const Message = Schema.Struct({
   role: Schema.Literals(["user", "assistant"]),
   content: Schema.Union([Schema.String, Schema.Array(ContentBlock)])
 })
 export type Message = typeof Message.Type
 
+/** A tool the model may call; `inputSchema` is a JSON Schema object. */
 export const Tool = Schema.Struct({
   name: NonEmptyString,
   description: absentWhenNull(Schema.String),
@@ -100,18 +109,21 @@ export const Tool = Schema.Struct({
 })
 export type Tool = typeof Tool.Type
 
+/** Whether and which tool the model must call. */
 export const ToolChoice = Schema.Union([
   Schema.Struct({ type: Schema.Literals(["auto", "any", "none"]) }),
   Schema.Struct({ type: Schema.Literal("tool"), name: NonEmptyString })
 ])
 export type ToolChoice = typeof ToolChoice.Type
 
+/** Whether the model should think before answering, and with how many tokens at most. */
 export const ThinkingConfig = Schema.Union([
   Schema.Struct({ type: Schema.Literal("enabled"), budgetTokens: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)) }),
   Schema.Struct({ type: Schema.Literal("disabled") })
 ])
 export type ThinkingConfig = typeof ThinkingConfig.Type
 
+/** The params of `provider/turn` besides `turnId`: the conversation and how to answer it. */
 export const TurnRequest = Schema.Struct({
   model: NonEmptyString,
   system: absentWhenNull(Schema.Union([Schema.String, Schema.Array(TextBlock)])),
@@ -127,6 +139,7 @@ export const TurnRequest = Schema.Struct({
 })
 export type TurnRequest = typeof TurnRequest.Type
 
+/** Token counts of a turn, cumulative so far. */
 export const Usage = Schema.Struct({
   inputTokens: Schema.Number,
   outputTokens: Schema.Number,
@@ -137,10 +150,14 @@ export type Usage = typeof Usage.Type
 
 /** The stop reasons the protocol names. Hosts must also tolerate other strings. */
 export const KNOWN_STOP_REASONS = ["end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal"] as const
+/** A stop reason the protocol names. */
 export type KnownStopReason = typeof KNOWN_STOP_REASONS[number]
+/** Why a turn stopped: a known reason, or any other string the upstream sent (hosts must tolerate it). */
 export const StopReason = Schema.String
+/** A stop reason: known, or any string. */
 export type StopReason = KnownStopReason | (string & {})
 
+/** What `block_start` says of the block it opens. */
 export const BlockStartBlock = Schema.Union([
   Schema.Struct({ type: Schema.Literal("text") }),
   Schema.Struct({ type: Schema.Literal("thinking") }),
@@ -149,6 +166,7 @@ export const BlockStartBlock = Schema.Union([
 ])
 export type BlockStartBlock = typeof BlockStartBlock.Type
 
+/** One event of a turn, carried by a `turn/event` notification (§4). */
 export const TurnEvent = Schema.Union([
   Schema.Struct({ type: Schema.Literal("turn_start"), messageId: Schema.String, model: Schema.String }),
   Schema.Struct({ type: Schema.Literal("block_start"), index: Schema.Int, block: BlockStartBlock }),
@@ -167,6 +185,7 @@ export const TurnEvent = Schema.Union([
 ])
 export type TurnEvent = typeof TurnEvent.Type
 
+/** The response to `provider/turn`: how it stopped, its usage, and the assistant message to send back next time. */
 export const TurnResult = Schema.Struct({
   turnId: Schema.String,
   stopReason: StopReason,
@@ -176,6 +195,7 @@ export const TurnResult = Schema.Struct({
 })
 export type TurnResult = typeof TurnResult.Type
 
+/** A model the plugin serves, as `initialize` and `provider/models` list it. */
 export const ModelDescriptor = Schema.Struct({
   id: NonEmptyString,
   displayName: Schema.String,
@@ -186,6 +206,7 @@ export const ModelDescriptor = Schema.Struct({
 })
 export type ModelDescriptor = typeof ModelDescriptor.Type
 
+/** The tags a `ProviderFailure` can carry (§5). */
 export const FAILURE_TAGS = [
   "ConfigInvalid",
   "AuthFailed",
@@ -201,9 +222,11 @@ export const FAILURE_TAGS = [
   "Timeout",
   "UpstreamError"
 ] as const
+/** One of FAILURE_TAGS. */
 export const FailureTag = Schema.Literals(FAILURE_TAGS)
 export type FailureTag = typeof FailureTag.Type
 
+/** What the upstream itself said about a failure: its HTTP status, its own code, type, message and request id. */
 export const UpstreamDetails = Schema.Struct({
   httpStatus: Schema.optionalKey(Schema.Int),
   code: Schema.optionalKey(Schema.Int),
@@ -224,6 +247,7 @@ export const ProviderFailure = Schema.Struct({
 })
 export type ProviderFailure = typeof ProviderFailure.Type
 
+/** The params of `initialize`. */
 export const InitializeParams = Schema.Struct({
   protocolVersion: Schema.Number,
   host: absentWhenNull(Schema.Struct({ name: Schema.String, version: Schema.String })),
@@ -231,6 +255,7 @@ export const InitializeParams = Schema.Struct({
 })
 export type InitializeParams = typeof InitializeParams.Type
 
+/** The result of `initialize`: who the plugin is and the models it serves. */
 export const InitializeResult = Schema.Struct({
   protocolVersion: Schema.Literal(PROTOCOL_VERSION),
   plugin: Schema.Struct({ id: Schema.String, version: Schema.String }),
@@ -239,11 +264,14 @@ export const InitializeResult = Schema.Struct({
 })
 export type InitializeResult = typeof InitializeResult.Type
 
+/** The params of `provider/turn`. */
 export const TurnParams = Schema.Struct({ turnId: NonEmptyString, request: TurnRequest })
 export type TurnParams = typeof TurnParams.Type
 
+/** The params of the `$/cancel` notification. */
 export const CancelParams = Schema.Struct({ turnId: Schema.String })
 
+/** The params of a `turn/event` notification: the turn, the event's number in it (from 0, rising by 1), the event. */
 export const TurnEventParams = Schema.Struct({ turnId: Schema.String, seq: Schema.Int, event: TurnEvent })
 export type TurnEventParams = typeof TurnEventParams.Type
 
@@ -258,6 +286,7 @@ export const ErrorCode = {
   Cancelled: -32800,
   ProviderFailure: -32001
 } as const
+/** One of the JSON-RPC error codes the protocol uses. */
 export type ErrorCode = typeof ErrorCode[keyof typeof ErrorCode]
 
 /** One problem in a rejected params object; `path` is relative to `params`, e.g. `request.messages[0].role`. */

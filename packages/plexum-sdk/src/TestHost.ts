@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process"
 import { Deferred, Effect, Queue, Schema, Stream } from "effect"
 import type { Cause, Scope } from "effect"
-import { notificationLine } from "./Framing.ts"
+import { makeLineSplitter, notificationLine } from "./Framing.ts"
 import type {
   InitializeParams,
   InitializeResult,
@@ -25,6 +25,7 @@ export class RpcError extends Schema.TaggedError<RpcError>()("RpcError", {
 /** The code a host reports when the plugin exited before answering. */
 export const PLUGIN_EXITED = -1
 
+/** How the plugin process ended. */
 export interface PluginExit {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
@@ -36,6 +37,7 @@ export interface TurnHandle {
   readonly result: Effect.Effect<TurnResult, RpcError>
 }
 
+/** A connected plugin, driven over the protocol as a host would. */
 export interface PluginHost {
   readonly pid: number
   /** Sends any JSON-RPC request and waits for its response's `result`. */
@@ -59,6 +61,8 @@ export interface PluginHost {
   /** Stops reading the plugin's stdout, as a slow host would, and starts again. */
   readonly pauseOutput: Effect.Effect<void>
   readonly resumeOutput: Effect.Effect<void>
+  /** Closes the host's end of the plugin's stdout, as a host that went away would. */
+  readonly closeOutput: Effect.Effect<void>
   /** Responses whose id no request of this host used (e.g. `id: null` errors), in order. */
   readonly unsolicited: Effect.Effect<ReadonlyArray<unknown>>
   /** Every stdout line so far, as received (empty when connected with `recordStdout: false`). */
@@ -68,6 +72,7 @@ export interface PluginHost {
   readonly exited: Effect.Effect<PluginExit>
 }
 
+/** How to spawn the plugin. */
 export interface ConnectOptions {
   readonly cwd?: string
   /** Replaces the environment entirely when given. */
@@ -163,21 +168,14 @@ export const connect = (
       else Deferred.doneUnsafe(deferred, Effect.succeed(message.result))
     }
 
-    let partialLine = ""
+    const splitter = makeLineSplitter()
     child.stdout.setEncoding("utf8")
     child.stdout.on("data", (chunk: string) => {
-      const text = partialLine + chunk
-      let start = 0
-      for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-        onLine(text.slice(start, end))
-        start = end + 1
-      }
-      partialLine = text.slice(start)
+      for (const line of splitter.feed(chunk)) onLine(line)
       deliverArrived()
     })
     child.stdout.on("close", () => {
-      if (partialLine !== "") onLine(partialLine)
-      partialLine = ""
+      for (const line of splitter.end()) onLine(line)
       deliverArrived()
       for (const deferred of pending.values()) {
         Deferred.doneUnsafe(deferred, Effect.fail(new RpcError({ code: PLUGIN_EXITED, message: "the plugin exited before answering" })))
@@ -243,6 +241,7 @@ export const connect = (
       kill: (signal) => Effect.sync(() => void child.kill(signal)),
       pauseOutput: Effect.sync(() => void child.stdout.pause()),
       resumeOutput: Effect.sync(() => void child.stdout.resume()),
+      closeOutput: Effect.sync(() => void child.stdout.destroy()),
       unsolicited: Effect.sync(() => [...unsolicited]),
       stdoutLines: Effect.sync(() => [...lines]),
       stderr: Effect.sync(() => stderr),

@@ -15,6 +15,7 @@ import { Cause, Effect, Fiber, Queue, Stdio, Stream } from "effect"
 import type { Scope } from "effect"
 import { makeLineSplitter } from "./Framing.ts"
 
+/** Lines in, lines out: what `serve` needs of a connection. */
 export interface Transport {
   /** The incoming lines; ends at EOF or on a read error. Only `\n` ends a line. */
   readonly lines: Stream.Stream<string>
@@ -76,6 +77,7 @@ const makeQueuedOutput = (run: (output: Stream.Stream<Uint8Array>) => Effect.Eff
     return { send, stopping, close }
   })
 
+/** The transport over the process's stdin and stdout (§2); what `serve` uses by default. */
 export const makeStdioTransport: Effect.Effect<Transport, never, Stdio.Stdio | Scope.Scope> = Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
   const output = yield* makeQueuedOutput((bytes) => Stream.run(bytes, stdio.stdout()))
@@ -96,16 +98,17 @@ export interface MemoryTransport {
   readonly write: (text: string) => Effect.Effect<void>
   /** Ends the plugin's input (EOF). */
   readonly end: Effect.Effect<void>
-  /** The lines the plugin wrote, parsed, as they come. */
-  readonly output: Stream.Stream<unknown>
+  /** The lines the plugin wrote, raw, in order; ends when the plugin closes its output. */
+  readonly output: Queue.Dequeue<string, Cause.Done>
 }
 
+/** A transport in memory, with the host's side of it (MemoryTransport). */
 export const makeMemoryTransport: Effect.Effect<MemoryTransport, never, Scope.Scope> = Effect.gen(function*() {
   const input = yield* Queue.unbounded<string, Cause.Done>()
-  const written = yield* Queue.unbounded<unknown, Cause.Done>()
+  const written = yield* Queue.unbounded<string, Cause.Done>()
   const output = yield* makeQueuedOutput((bytes) =>
     linesOf(Stream.decodeText(bytes)).pipe(
-      Stream.runForEach((line) => Queue.offer(written, JSON.parse(line))),
+      Stream.runForEach((line) => Queue.offer(written, line)),
       Effect.ensuring(Queue.end(written))
     )
   )
@@ -113,6 +116,6 @@ export const makeMemoryTransport: Effect.Effect<MemoryTransport, never, Scope.Sc
     transport: { lines: linesOf(Stream.fromQueue(input)), send: output.send, stopping: output.stopping, close: output.close },
     write: (text) => Queue.offer(input, text).pipe(Effect.asVoid),
     end: Queue.end(input).pipe(Effect.asVoid),
-    output: Stream.fromQueue(written)
+    output: written
   }
 })

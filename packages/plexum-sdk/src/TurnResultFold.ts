@@ -4,11 +4,13 @@
  */
 import type { ContentBlock, StopReason, TurnEvent, TurnResult, Usage } from "./Protocol.ts"
 
+/** What a turn's events add up to so far: its final blocks, and how it stopped. */
 export interface TurnResultFold {
   readonly content: ReadonlyArray<ContentBlock>
   readonly stop: { readonly stopReason: StopReason; readonly stopSequence?: string; readonly usage: Usage } | undefined
 }
 
+/** The fold before any event. */
 export const emptyTurnResultFold = (): TurnResultFold => ({ content: [], stop: undefined })
 
 /** Adds a batch of events. The fold owns its arrays, so it appends in place. */
