@@ -76,10 +76,13 @@ export interface Dispatcher<R = never> {
   readonly cancelAll: Effect.Effect<void>
 }
 
-/** The protocol: methods, lifecycle and turns. `send` takes whole lines. */
+/**
+ * The protocol: methods, lifecycle and turns, over the output side of a transport (`send`
+ * takes whole lines; `stopping` says output must no longer wait on the host).
+ */
 export const makeDispatcher = <R>(
   plugin: ProviderPlugin<R>,
-  send: (text: string) => Effect.Effect<void>
+  { send, stopping }: Pick<Transport, "send" | "stopping">
 ): Effect.Effect<Dispatcher<R>, never, R | Scope.Scope> =>
   Effect.gen(function*() {
     const turns = yield* FiberMap.make<string>()
@@ -125,7 +128,7 @@ export const makeDispatcher = <R>(
         case "ping":
           return reply(responseLine(id, {}))
         case "shutdown":
-          return cancelAll.pipe(Effect.andThen(send(responseLine(id, null))), Effect.as("stop" as const))
+          return stopping.pipe(Effect.andThen(cancelAll), Effect.andThen(send(responseLine(id, null))), Effect.as("stop" as const))
         case "initialize": {
           const decoded = decodeInitialize(params)
           if (!decoded.ok) return reply(invalidParams(id, decoded.issues))
@@ -221,7 +224,7 @@ export function serve<R, RT>(
 ): Effect.Effect<void, never, R | Exclude<RT, Scope.Scope>> {
   return Effect.gen(function*() {
     const { close, lines, send, stopping } = yield* transport
-    const dispatcher = yield* makeDispatcher(plugin, send)
+    const dispatcher = yield* makeDispatcher(plugin, { send, stopping })
     const stop = stopping.pipe(
       Effect.andThen(dispatcher.cancelAll),
       Effect.timeoutOption(SHUTDOWN_FLUSH_MS),
