@@ -103,15 +103,21 @@ export const makeLineSplitter = () => {
   let pieces: Array<string> = []
   return {
     feed: (text: string): Array<string> => {
-      const firstEnd = text.indexOf("\n")
-      if (firstEnd < 0) {
+      const lines: Array<string> = []
+      let end = text.indexOf("\n")
+      if (end < 0) {
         if (text !== "") pieces.push(text)
-        return []
+        return lines
       }
-      pieces.push(text.slice(0, firstEnd))
-      const lines = [pieces.join(""), ...text.slice(firstEnd + 1).split("\n")]
-      const last = lines.pop()!
-      pieces = last === "" ? [] : [last]
+      pieces.push(text.slice(0, end))
+      lines.push(pieces.length === 1 ? pieces[0]! : pieces.join(""))
+      pieces = []
+      let start = end + 1
+      for (end = text.indexOf("\n", start); end >= 0; end = text.indexOf("\n", start)) {
+        lines.push(text.slice(start, end))
+        start = end + 1
+      }
+      if (start < text.length) pieces.push(text.slice(start))
       return lines
     },
     /** The last line, when the text did not end with `\n`. */
