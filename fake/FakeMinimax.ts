@@ -2,11 +2,27 @@
  * A fake MiniMax Anthropic-compatible endpoint on loopback, behaving as minimax-upstream.md
  * describes: Bearer auth with MiniMax's 401 body, key kinds (sk-cp- has no highspeed: 2061;
  * an empty sk-api- balance: 1008), MiniMax's error envelope, a 404 page without /v1, and
- * scripted streams delivered in chunks of any size, with stalls and cut connections.
+ * scripted streams delivered in chunks of any size, with stalls and cut connections. Models as
+ * in §7: M3 thinks only when sent the accepted "on" value (a switch makes that `enabled` only),
+ * images on M3 only, temperature by family, signed thinking checked as SHA-256, and an unknown
+ * model id answered by the account's default model.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { defaultTranscript, encodeSse, hex, type SseFrame } from "./transcripts.ts"
+import { defaultTranscript, encodeSse, hex, sha256Hex, type SseFrame, textOnly } from "./transcripts.ts"
+
+/** The models the fake serves; any other id is answered by DEFAULT_MODEL, as MiniMax does (§7). */
+export const FAKE_MODELS = [
+  "MiniMax-M3",
+  "MiniMax-M2.7",
+  "MiniMax-M2.7-highspeed",
+  "MiniMax-M2.5",
+  "MiniMax-M2.5-highspeed",
+  "MiniMax-M2.1",
+  "MiniMax-M2.1-highspeed",
+  "MiniMax-M2"
+]
+export const DEFAULT_MODEL = "MiniMax-M2.7"
 
 export type Reply =
   | {
@@ -61,6 +77,8 @@ export interface FakeMinimaxOptions {
   readonly acceptKey?: (key: string) => boolean
   /** Keys whose pay-per-token balance is zero; default: sk-api- keys containing "empty". */
   readonly emptyBalance?: (key: string) => boolean
+  /** M3's accepted "thinking on" value: "adaptive" (documented) or "enabled" (the July 2026 drift). */
+  readonly m3ThinkingOn?: "adaptive" | "enabled"
 }
 
 export interface FakeMinimax {
@@ -195,20 +213,33 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     if (!acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", "login fail: invalid api key (1004)"))
     const body = record.body
     if (body === undefined) return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, request body is not JSON (2013)"))
-    const model = String(body.model ?? "")
-    if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, messages must not be empty (2013)"))
+    const asked = String(body.model ?? "")
+    const model = FAKE_MODELS.includes(asked) ? asked : DEFAULT_MODEL
+    const isM3 = model === "MiniMax-M3"
+    const invalid = (message: string) => sendJson(response, 400, minimaxError(400, "bad_request_error", `invalid params, ${message} (2013)`))
+    if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid("messages must not be empty")
+    if (body.temperature !== undefined && (isM3 ? body.temperature < 0 || body.temperature > 2 : body.temperature <= 0 || body.temperature > 1)) {
+      return invalid(`temperature must be in ${isM3 ? "[0, 2]" : "(0, 1]"}`)
     }
-    if (body.temperature !== undefined && (body.temperature <= 0 || body.temperature > 1)) {
-      return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, temperature must be in (0, 1] (2013)"))
+    const blocks: Array<any> = body.messages.flatMap((m: any) => Array.isArray(m?.content) ? m.content : [])
+    const images = blocks.some((b) => b?.type === "image" || (b?.type === "tool_result" && Array.isArray(b.content) && b.content.some((p: any) => p?.type === "image")))
+    if (images && !isM3) return invalid("chat content is empty")
+    const badSignature = blocks.find((b) => b?.type === "thinking" && typeof b.signature === "string" && b.signature !== sha256Hex(String(b.thinking)))
+    if (badSignature !== undefined) return invalid("thinking block signature verification failed")
+    const thinkingOn = options.m3ThinkingOn ?? "adaptive"
+    if (isM3 && body.thinking !== undefined && !["disabled", thinkingOn].includes(body.thinking?.type)) {
+      return invalid(`thinking.type must be ${thinkingOn === "enabled" ? "enabled or disabled" : "adaptive or disabled"}`)
     }
+    const thinks = !isM3 || body.thinking?.type === thinkingOn
     if (key.startsWith("sk-cp-") && model === "MiniMax-M2.7-highspeed") {
       return sendJson(response, 500, minimaxError(500, "api_error", `your current token plan not support model, ${model} (2061)`))
     }
     if (emptyBalance(key)) {
       return sendJson(response, 402, minimaxError(402, "insufficient_balance_error", "insufficient balance (1008)"))
     }
-    const reply = scripted.shift() ?? { kind: "sse" as const, frames: defaultTranscript(model, lastUserText(body)).frames }
+    const prompt = lastUserText(body)
+    const reply = scripted.shift() ??
+      { kind: "sse" as const, frames: (thinks ? defaultTranscript(model, prompt) : textOnly(model, `Hello from the fake MiniMax (${model}). You said: ${prompt}`)).frames }
     switch (reply.kind) {
       case "error":
         return sendJson(response, reply.status, reply.body, reply.headers)

@@ -10,6 +10,9 @@ export interface SseFrame {
   readonly data: unknown
 }
 
+/** MiniMax's thinking signature: the SHA-256 (lowercase hex) of the thinking text (minimax-upstream.md §7). */
+export const sha256Hex = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
+
 export const hex = (seed: string, length: number): string => {
   let out = ""
   for (let i = 0; out.length < length; i++) out += createHash("sha256").update(`${seed}:${i}`).digest("hex")
@@ -95,7 +98,7 @@ export const thinkingThenText = (options: {
   readonly pieceSize?: number
 }): Transcript => {
   const seed = options.seed ?? options.text
-  const signature = hex(`sig:${seed}`, 64)
+  const signature = sha256Hex(options.thinking)
   const text = `\n\n${options.text}`
   return {
     frames: [
@@ -118,7 +121,7 @@ export const thinkingThenToolUse = (options: {
   readonly seed?: string
 }): Transcript => {
   const seed = options.seed ?? options.name
-  const signature = hex(`sig:${seed}`, 64)
+  const signature = sha256Hex(options.thinking)
   const id = `call_function_${hex(`tool:${seed}`, 12)}_1`
   const json = JSON.stringify(options.input)
   return {
@@ -151,6 +154,17 @@ export const midStreamError = (model: string, type = "overloaded_error", message
 
 export const encodeSse = (frames: ReadonlyArray<SseFrame>, lineEnding: "\n" | "\r\n" | "\r" = "\n"): string =>
   frames.map((f) => `event: ${f.event}${lineEnding}data: ${JSON.stringify(f.data)}${lineEnding}${lineEnding}`).join("")
+
+/** A reply without thinking: M3 when it was not asked to think. */
+export const textOnly = (model: string, text: string, seed = text): Transcript => ({
+  frames: [
+    messageStart(model, hex(`msg:${seed}`, 32)),
+    ping(),
+    ...textBlock(0, tokenize(text)),
+    ...messageEnd("end_turn", { input_tokens: 12, output_tokens: Math.ceil(text.length / 4) })
+  ],
+  expected: { text, stopReason: "end_turn" }
+})
 
 /** The reply the fake plays when nothing was scripted: it thinks about the prompt, then answers. */
 export const defaultTranscript = (model: string, fullPrompt: string): Transcript => {

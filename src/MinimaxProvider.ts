@@ -5,7 +5,7 @@
  */
 import type { ProviderPlugin } from "@plexum/sdk"
 import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
-import { BUILTIN_MODELS } from "./catalog.ts"
+import { BUILTIN_MODELS, descriptorsOf } from "./catalog.ts"
 import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
 import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
 import { streamTurn } from "./turn/streamTurn.ts"
@@ -41,7 +41,7 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore
         ),
-      models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => a.config.models, onNone: () => BUILTIN_MODELS })),
+      models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => descriptorsOf(a.config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
           const api = yield* current

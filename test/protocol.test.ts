@@ -28,7 +28,7 @@ describe("plexum-plugin.json", () => {
 })
 
 describe("spawned plugin, no config", () => {
-  it.live("initialize lists both models even without config", () =>
+  it.live("initialize lists the eight models of §7 even without config", () =>
     Effect.gen(function*() {
       const { home } = makePlexumHome()
       const host = yield* spawnPlugin(pluginEnv(home))
@@ -36,11 +36,21 @@ describe("spawned plugin, no config", () => {
       assert.strictEqual(result.protocolVersion, 1)
       assert.deepStrictEqual(result.plugin, { id: "plexum-minimax-provider", version: "0.1.0" })
       assert.strictEqual(result.kind, "provider")
-      assert.deepStrictEqual(result.models.map((m) => m.id), ["MiniMax-M2.7", "MiniMax-M2.7-highspeed"])
+      assert.deepStrictEqual(result.models.map((m) => m.id), [
+        "MiniMax-M2.7",
+        "MiniMax-M2.7-highspeed",
+        "MiniMax-M3",
+        "MiniMax-M2.5",
+        "MiniMax-M2.5-highspeed",
+        "MiniMax-M2.1",
+        "MiniMax-M2.1-highspeed",
+        "MiniMax-M2"
+      ])
       for (const model of result.models) {
-        assert.strictEqual(model.contextWindow, 204_800)
-        assert.strictEqual(model.maxOutputTokens, 131_072)
-        assert.deepStrictEqual(model.supports, { thinking: true, tools: true, images: false })
+        const m3 = model.id === "MiniMax-M3"
+        assert.strictEqual(model.contextWindow, m3 ? 1_000_000 : 204_800)
+        assert.strictEqual(model.maxOutputTokens, m3 ? 524_288 : 131_072)
+        assert.deepStrictEqual(model.supports, { thinking: true, tools: true, images: m3 })
         assert.isString(model.note)
       }
       const models = yield* host.models
@@ -65,7 +75,7 @@ describe("spawned plugin, no config", () => {
       const { home, configPath } = makePlexumHome({ api_key: "sk-cp-abcdefghijklmnopqrstuvwxyz", region: "mars" })
       const host = yield* spawnPlugin(pluginEnv(home))
       const init = yield* host.initialize()
-      assert.strictEqual(init.models.length, 2)
+      assert.strictEqual(init.models.length, 8)
       const error = yield* expectRpcError(host.turnCollect("t1", userTurn("hi")))
       const data = error.data as { tag: string; message: string }
       assert.strictEqual(data.tag, "ConfigInvalid")

@@ -102,7 +102,7 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
       })
 
     const models: Array<ModelProbe> = []
-    for (const model of config.models) models.push(yield* probeModel(config, model.id))
+    for (const model of config.models) models.push(yield* probeModel(config, model.descriptor.id))
 
     let region: ProbeReport["region"]
     const firstFailure = models[0]?.failure

@@ -25,7 +25,8 @@ import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswe
 import { sseOfMessage } from "../stream/MessageBody.ts"
 import { MAX_EVENT_SIZE } from "../stream/SseDecoder.ts"
 import type { AuthHeaderMode, MinimaxConfig } from "./PluginConfig.ts"
-import { authHeaderRule, SelfHeal } from "./SelfHeal.ts"
+import type { ThinkingOn } from "../translate/toAnthropicRequest.ts"
+import { authHeaderRule, SelfHeal, thinkingOnRule } from "./SelfHeal.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
 
@@ -48,13 +49,24 @@ export const authorize = (mode: AuthHeaderMode, key: Redacted.Redacted<string>) 
   }
 }
 
+/** One Messages request, as the turn pipeline hands it over. */
+export interface MessagesRequest {
+  readonly model: string
+  /** The body, given M3's "thinking on" value. */
+  readonly body: (thinkingOn: ThinkingOn) => unknown
+  /** The body carries a "thinking on" value, which MiniMax may refuse for the other one. */
+  readonly sendsThinkingOn: boolean
+}
+
 /** The client for one loaded config. */
 export interface MinimaxApi {
   readonly config: MinimaxConfig
   /** What failures of a turn on `model` may name, and how upstream text is scrubbed of the key. */
   readonly failureContext: (model: string) => FailureContext
   /** The body of a streaming Messages request, as SSE text (a JSON body is turned into the events it holds). */
-  readonly streamMessages: (body: unknown, model: string) => Stream.Stream<string, MinimaxFailure>
+  readonly streamMessages: (request: MessagesRequest) => Stream.Stream<string, MinimaxFailure>
+  /** Logs `message` at info the first time `key` is seen in this process. */
+  readonly noteOnce: (key: string, message: string) => Effect.Effect<void>
 }
 
 /** A local fault (a bad argument to undici, a header it refuses) is not the network's. */
@@ -91,6 +103,13 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
   static readonly make = Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const selfHeal = yield* SelfHeal
+    const noted = new Set<string>()
+    const noteOnce = (key: string, message: string) =>
+      Effect.suspend(() => {
+        if (noted.has(key)) return Effect.void
+        noted.add(key)
+        return Effect.logInfo(message)
+      })
 
     const forConfig = (config: MinimaxConfig): MinimaxApi => {
       const scrub = secretScrubber(Redacted.value(config.apiKey))
@@ -164,15 +183,16 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           )
         )
 
-      const streamMessages = (body: unknown, model: string) => {
+      const streamMessages = ({ body, model, sendsThinkingOn }: MessagesRequest) => {
         const context = failureContext(model)
-        const payload = JSON.stringify(body)
-        return Stream.unwrap(
-          selfHeal.heal(authHeaderRule, "", config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
-        )
+        const authorized = (thinkingOn: ThinkingOn) => {
+          const payload = JSON.stringify(body(thinkingOn))
+          return selfHeal.heal(authHeaderRule, "", config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
+        }
+        return Stream.unwrap(sendsThinkingOn ? selfHeal.heal(thinkingOnRule, model, "adaptive", authorized) : authorized("adaptive"))
       }
 
-      return { config, failureContext, streamMessages }
+      return { config, failureContext, streamMessages, noteOnce }
     }
 
     return MinimaxClient.of({ forConfig })

@@ -31,7 +31,8 @@ export const DEFAULTS = {
   maxTokensDefault: 4096,
   authHeader: "bearer" as AuthHeaderMode,
   requestTimeoutMs: 60_000,
-  streamIdleTimeoutMs: 120_000,
+  // Minutes of silence mid-stream are real (240 s inside a tool call, §7); Hermes raised its minimum to 300 s.
+  streamIdleTimeoutMs: 300_000,
   maxRetries: 2
 }
 
@@ -72,7 +73,7 @@ const ConfigFile = Schema.Struct({
   request_timeout_ms: Schema.optionalKey(positiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
   max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
-  models: Schema.optionalKey(Schema.Array(ModelDescriptor))
+  models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Schema.Literals(["m3", "m2"])) })))
 })
 type ConfigFile = typeof ConfigFile.Type
 const KNOWN_FIELDS = new Set(Object.keys(ConfigFile.fields))
@@ -243,7 +244,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           requestTimeoutMs: file.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
           streamIdleTimeoutMs: file.stream_idle_timeout_ms ?? DEFAULTS.streamIdleTimeoutMs,
           maxRetries: file.max_retries ?? DEFAULTS.maxRetries,
-          models: mergeCatalog(file.models ?? [])
+          models: mergeCatalog((file.models ?? []).map(({ family, ...descriptor }) => ({ descriptor, family })))
         } satisfies MinimaxConfig
       })
 

@@ -36,6 +36,20 @@ export const authHeaderRule: HealRule<"bearer" | "x-api-key" | "both"> = {
     `Write "auth_header": "${learned}" in config.json to make it permanent.`
 }
 
+/**
+ * M3's "thinking on" value: documented as `adaptive`, answered once with
+ * `400 … thinking.type must be enabled or disabled` (opencode #35138, July 2026). Scoped per model.
+ */
+export const thinkingOnRule: HealRule<"adaptive" | "enabled"> = {
+  name: "thinking",
+  alternative: (failure, tried) =>
+    failure._tag === "InvalidRequest" && /thinking\.type/i.test(`${failure.upstream?.message ?? ""} ${failure.message}`)
+      ? (tried === "adaptive" ? "enabled" : "adaptive")
+      : undefined,
+  warning: (model, configured, learned) =>
+    `MiniMax refused thinking "${configured}" for ${model} and accepted "${learned}"; using "${learned}" for ${model} from now on.`
+}
+
 export class SelfHeal extends Context.Service<SelfHeal, {
   /**
    * Runs `attempt` with the value learned for (`rule`, `scope`), else `configured`. When the

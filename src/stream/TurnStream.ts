@@ -15,6 +15,7 @@ import { type BlockState, endOfStream, initialBlockState, type ReducerStep, redu
 import { readCompactDelta } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
+import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
 
 export interface TurnStreamOptions {
   readonly model: string
@@ -31,6 +32,26 @@ export interface ChunkOutcome {
   readonly fault?: StreamFault | undefined
   /** The chunk completed at least one SSE line: the upstream is alive. */
   readonly completedLine: boolean
+  /** What the turn's log should warn about (another model answered; a signature that signs nothing). */
+  readonly warnings?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Warnings about `events`: the model that answered is not the one asked for (MiniMax answers
+ * an unknown id with the account's default model), or a thinking block's 64-hex signature is
+ * not the SHA-256 of its text (a stream truncated or altered on the way). The block is relayed
+ * unchanged either way.
+ */
+const warningsOf = (events: ReadonlyArray<TurnEvent>, requested: string, messageId: () => string): Array<string> => {
+  const warnings: Array<string> = []
+  for (const event of events) {
+    if (event.type === "turn_start" && event.model !== requested) {
+      warnings.push(`MiniMax answered with ${event.model}, not the ${requested} that was asked for (message ${event.messageId})`)
+    } else if (event.type === "block_stop" && event.block.type === "thinking" && isMismatchedSignature(event.block.thinking, event.block.signature)) {
+      warnings.push(`the signature of thinking block ${event.index} is not the SHA-256 of its text: the stream was truncated or altered (request ${messageId()})`)
+    }
+  }
+  return warnings
 }
 
 /**
@@ -68,19 +89,22 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
   const sse = makeSseParser()
   let state: BlockState = initialBlockState(options)
   let started = false
+  let messageId = ""
   const scrubbed = (events: ReadonlyArray<TurnEvent>): ReadonlyArray<TurnEvent> => {
-    if (started || options.scrub === undefined) return events
-    const scrub = options.scrub
+    if (started) return events
+    const scrub = options.scrub ?? ((text: string) => text)
     return events.map((event) => {
       if (event.type !== "turn_start") return event
       started = true
-      return { ...event, messageId: scrub(event.messageId), model: scrub(event.model) }
+      messageId = scrub(event.messageId)
+      return { ...event, messageId, model: scrub(event.model) }
     })
   }
   const reduce = (anthropicEvents: ReadonlyArray<AnthropicEvent>, fault: StreamFault | undefined, completedLine: boolean): ChunkOutcome => {
     const step: ReducerStep = reduceBlockEvents(state, anthropicEvents)
     state = step.state
-    return { events: scrubbed(step.events), fault: step.fault ?? fault, completedLine }
+    const events = scrubbed(step.events)
+    return { events, fault: step.fault ?? fault, completedLine, warnings: warningsOf(events, options.model, () => messageId) }
   }
   const feed = (chunk: string): ChunkOutcome => {
     const parsed = sse.feed(chunk)
@@ -94,7 +118,13 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
     if (before.fault !== undefined || state.phase === "done") return { ...before, completedLine: true }
     const step = endOfStream(state)
     state = step.state
-    return { events: [...before.events, ...scrubbed(step.events)], fault: step.fault, completedLine: true }
+    const events = scrubbed(step.events)
+    return {
+      events: [...before.events, ...events],
+      fault: step.fault,
+      completedLine: true,
+      warnings: [...(before.warnings ?? []), ...warningsOf(events, options.model, () => messageId)]
+    }
   }
   return { feed, end }
 }
@@ -103,14 +133,16 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
 const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): ChunkOutcome => {
   if (chunks.length === 1) return decoder.feed(chunks[0]!)
   const events: Array<TurnEvent> = []
+  const warnings: Array<string> = []
   let completedLine = false
   for (const chunk of chunks) {
     const outcome = decoder.feed(chunk)
     for (const event of outcome.events) events.push(event)
+    if (outcome.warnings !== undefined) warnings.push(...outcome.warnings)
     completedLine ||= outcome.completedLine
-    if (outcome.fault !== undefined) return { events, fault: outcome.fault, completedLine }
+    if (outcome.fault !== undefined) return { events, fault: outcome.fault, completedLine, warnings }
   }
-  return { events, completedLine }
+  return { events, completedLine, warnings }
 }
 
 /**
@@ -139,12 +171,13 @@ export const turnEventsFromText = <E, R, F>(
       /** Time spent waiting on the upstream since its last complete line. */
       let idleMs = 0
       const fail = (fault: StreamFault) => Effect.flatMap(onFault(fault), Effect.fail)
-      const settle = ({ events, fault }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
+      const settle = ({ events, fault, warnings }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
         const stop = events.findIndex((event) => event.type === "turn_stop")
         if (stop >= 0) over = Cause.done()
         else if (fault !== undefined) over = fail(fault)
         const emitted = stop < 0 || stop === events.length - 1 ? events : events.slice(0, stop + 1)
-        return Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
+        const next = Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
+        return warnings === undefined || warnings.length === 0 ? next : Effect.andThen(Effect.forEach(warnings, (w) => Effect.logWarning(w)), next)
       }
       const silent = fail({ _tag: "Silent", idleMs: options.idleTimeoutMs })
       const pullWatched = Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
@@ -164,7 +197,7 @@ export const turnEventsFromText = <E, R, F>(
             const outcome = decoder.end()
             if (outcome.fault === undefined && outcome.events.length === 0) return Cause.done()
             over = outcome.fault === undefined ? Cause.done() : fail(outcome.fault)
-            return Arr.isReadonlyArrayNonEmpty(outcome.events) ? Effect.succeed(outcome.events) : over
+            return settle(outcome)
           }
         })
       )

@@ -1,13 +1,21 @@
 /**
- * TurnRequest (camelCase, canonical) → the Anthropic Messages request body MiniMax takes.
- * Pure. Values are passed through, never clamped: MiniMax's own 2013 answer comes back as
- * InvalidRequest, with a hint. Thinking and tool_use blocks go back exactly as received,
- * which MiniMax's interleaved thinking needs.
+ * TurnRequest (camelCase, canonical) → the Anthropic Messages request body MiniMax takes, for
+ * the model's family. Pure. Repairs and refusals happen before (./repairRequest.ts,
+ * ./checkRequest.ts). Thinking and tool_use blocks go back exactly as received, which MiniMax's
+ * interleaved thinking needs; a thinking block whose signature is "" goes without one.
  */
 import type { CacheControl, ContentBlock, ImageBlock, Message, TextBlock, Tool, ToolChoice, TurnRequest } from "@plexum/sdk"
+import type { RequestPolicy } from "../catalog.ts"
 
-export interface AnthropicRequestDefaults {
+/** The values M3 has accepted as "thinking on": `adaptive` as documented, `enabled` after a drift (§7). */
+export type ThinkingOn = "adaptive" | "enabled"
+
+export interface AnthropicRequestOptions {
   readonly maxTokensDefault: number
+  /** The family's policy; without one, thinking is passed as it came (M2.x). */
+  readonly policy?: RequestPolicy | undefined
+  /** What M3 is sent for "thinking on". */
+  readonly thinkingOn?: ThinkingOn | undefined
 }
 
 type Json = Record<string, unknown>
@@ -28,7 +36,9 @@ export const toAnthropicBlock = (block: ContentBlock): Json => {
     case "text":
       return textBlock(block)
     case "thinking":
-      return { type: "thinking", thinking: block.thinking, signature: block.signature }
+      return block.signature === ""
+        ? { type: "thinking", thinking: block.thinking }
+        : { type: "thinking", thinking: block.thinking, signature: block.signature }
     case "redacted_thinking":
       return { type: "redacted_thinking", data: block.data }
     case "tool_use":
@@ -68,7 +78,20 @@ const toAnthropicTool = (tool: Tool): Json =>
 const toAnthropicToolChoice = (choice: ToolChoice): Json =>
   choice.type === "tool" ? { type: "tool", name: choice.name } : { type: choice.type }
 
-export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequestDefaults): Json => {
+/**
+ * The `thinking` field. M2.x thinks anyway, so the request's is passed as it came. M3 thinks
+ * only when sent an "on" value, and writes Claude-style budget thinking into the visible text,
+ * so "enabled" and "unset" are both sent as its "on" value, without a budget.
+ */
+export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptions): Json | undefined => {
+  if (options.policy?.thinking === "off-unless-asked") {
+    return request.thinking?.type === "disabled" ? { type: "disabled" } : { type: options.thinkingOn ?? "adaptive" }
+  }
+  if (request.thinking === undefined) return undefined
+  return request.thinking.type === "enabled" ? { type: "enabled", budget_tokens: request.thinking.budgetTokens } : { type: "disabled" }
+}
+
+export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequestOptions): Json => {
   const body: Json = {
     model: request.model,
     max_tokens: request.maxTokens ?? defaults.maxTokensDefault,
@@ -83,11 +106,8 @@ export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequ
   if (request.temperature !== undefined) body.temperature = request.temperature
   if (request.topP !== undefined) body.top_p = request.topP
   if (request.stopSequences !== undefined) body.stop_sequences = request.stopSequences
-  if (request.thinking !== undefined) {
-    body.thinking = request.thinking.type === "enabled"
-      ? { type: "enabled", budget_tokens: request.thinking.budgetTokens }
-      : { type: "disabled" }
-  }
+  const thinking = thinkingFor(request, defaults)
+  if (thinking !== undefined) body.thinking = thinking
   if (request.metadata?.userId !== undefined) body.metadata = { user_id: request.metadata.userId }
   return body
 }

@@ -1,24 +1,27 @@
 /**
- * One turn against MiniMax, top to bottom: the TurnRequest checked and translated
- * (../translate/), sent by the config's client (../services/MinimaxClient.ts), its response
- * decoded into TurnEvents (../stream/TurnStream.ts), and the whole attempt tried again while
- * the retry policy allows (./retryPolicy.ts). The provider and `--probe` both run turns here.
+ * One turn against MiniMax, top to bottom: the TurnRequest checked, repaired and translated
+ * for its model's family (../translate/), sent by the config's client
+ * (../services/MinimaxClient.ts), its response decoded into TurnEvents
+ * (../stream/TurnStream.ts), and the whole attempt tried again while the retry policy allows
+ * (./retryPolicy.ts). The provider and `--probe` both run turns here.
  */
 import type { TurnEvent, TurnRequest } from "@plexum/sdk"
 import { Clock, Effect, Random, Stream } from "effect"
+import { FAMILY_POLICIES, findModel } from "../catalog.ts"
 import { failureFromStreamFault } from "../failures/classify.ts"
 import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
-import type { MinimaxApi } from "../services/MinimaxClient.ts"
+import type { MessagesRequest, MinimaxApi } from "../services/MinimaxClient.ts"
 import { turnEventsFromText } from "../stream/TurnStream.ts"
 import { checkRequest } from "../translate/checkRequest.ts"
+import { repairRequest } from "../translate/repairRequest.ts"
 import { toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
 
 /** One attempt: the request sent once, its answer as TurnEvents. */
-const attemptTurn = (api: MinimaxApi, request: TurnRequest, body: unknown): Stream.Stream<TurnEvent, MinimaxFailure> => {
+const attemptTurn = (api: MinimaxApi, request: TurnRequest, messages: MessagesRequest): Stream.Stream<TurnEvent, MinimaxFailure> => {
   const context = api.failureContext(request.model)
   return turnEventsFromText(
-    api.streamMessages(body, request.model),
+    api.streamMessages(messages),
     {
       model: request.model,
       stopSequences: request.stopSequences,
@@ -59,7 +62,16 @@ export const retryBeforeFirstEvent = <A>(
 /** The turn's events, or the failure that ended it (scrubbed of the key where it came from upstream). */
 export const streamTurn = (api: MinimaxApi, request: TurnRequest): Stream.Stream<TurnEvent, MinimaxFailure> =>
   Stream.unwrap(Effect.gen(function*() {
-    yield* checkRequest(request)
-    const body = toAnthropicRequest(request, api.config)
-    return retryBeforeFirstEvent(attemptTurn(api, request, body), api.config.maxRetries)
+    const refusal = checkRequest(request, api.config.models)
+    if (refusal !== undefined) return yield* Effect.fail(refusal)
+    const policy = FAMILY_POLICIES[findModel(api.config.models, request.model)!.family]
+    const repaired = repairRequest(request, policy)
+    for (const repair of repaired.repairs) yield* api.noteOnce(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
+    if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
+    const messages: MessagesRequest = {
+      model: request.model,
+      body: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: api.config.maxTokensDefault, policy, thinkingOn }),
+      sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
+    }
+    return retryBeforeFirstEvent(attemptTurn(api, request, messages), api.config.maxRetries)
   }))
