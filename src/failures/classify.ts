@@ -255,6 +255,12 @@ export const failureFromStreamFault = (fault: StreamFault, context: FailureConte
         retryable: false,
         hint: STREAM_HINT
       })
+    case "Empty":
+      return new UpstreamProtocol({
+        message: "MiniMax finished the turn without any content (an empty reply)",
+        retryable: true,
+        hint: "Empty replies happen now and then; the turn is tried once more before it ends empty."
+      })
     case "Silent":
       return new Timeout({
         message: `MiniMax's stream went silent for ${fault.idleMs} ms`,

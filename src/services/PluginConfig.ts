@@ -33,7 +33,8 @@ export const DEFAULTS = {
   requestTimeoutMs: 60_000,
   // Minutes of silence mid-stream are real (240 s inside a tool call, §7); Hermes raised its minimum to 300 s.
   streamIdleTimeoutMs: 300_000,
-  maxRetries: 2
+  maxRetries: 2,
+  repairMarkup: true
 }
 
 /** The configuration a turn runs with. */
@@ -48,6 +49,8 @@ export interface MinimaxConfig {
   readonly requestTimeoutMs: number
   readonly streamIdleTimeoutMs: number
   readonly maxRetries: number
+  /** Tool calls MiniMax writes as XML text become tool_use blocks; a leading <think> becomes thinking. */
+  readonly repairMarkup: boolean
   readonly models: Catalog
 }
 
@@ -73,6 +76,7 @@ const ConfigFile = Schema.Struct({
   request_timeout_ms: Schema.optionalKey(positiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
   max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
+  repair_markup: Schema.optionalKey(Schema.Boolean),
   models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Schema.Literals(["m3", "m2"])) })))
 })
 type ConfigFile = typeof ConfigFile.Type
@@ -244,6 +248,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           requestTimeoutMs: file.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
           streamIdleTimeoutMs: file.stream_idle_timeout_ms ?? DEFAULTS.streamIdleTimeoutMs,
           maxRetries: file.max_retries ?? DEFAULTS.maxRetries,
+          repairMarkup: file.repair_markup ?? DEFAULTS.repairMarkup,
           models: mergeCatalog((file.models ?? []).map(({ family, ...descriptor }) => ({ descriptor, family })))
         } satisfies MinimaxConfig
       })

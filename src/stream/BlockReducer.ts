@@ -3,40 +3,38 @@
  * no clock, no Effect, and the state it is given is never changed. It keeps every block byte
  * for byte (thinking with its signature, redacted data, tool ids and names), assembles tool
  * input JSON and parses it once at `content_block_stop` (numbers a double cannot hold stay
- * exact), and enforces stop sequences on text blocks.
+ * exact), enforces stop sequences on text, and repairs markup MiniMax writes as text
+ * (./markupRepair.ts). Blocks are numbered in the order they start, from 0, with no gaps: a
+ * repair may split one upstream text block into several.
  *
- * A batch (all the events of one upstream chunk) is reduced on one draft: a copy of the state
- * made once, changed in place, and returned as the next state. The text a batch adds to a block
- * is joined once, at the end of the batch: a block kept as one rope node per token-sized delta
- * held about 1 MB per 20k-event turn, most of the plugin's live memory with 32 turns open.
+ * A batch (all the events of one upstream chunk) is reduced on one draft (./ReducerDraft.ts).
+ * The text a batch adds to a block is joined once, at the end of the batch: a block kept as
+ * one rope node per token-sized delta held about 1 MB per 20k-event turn.
  */
-import { type AssistantBlock, parseJsonExact, type StopReason, type TurnEvent, type Usage } from "@plexum/sdk"
-import type { AnthropicEvent, AnthropicUsage, ContentBlockDeltaEvent, ContentBlockStartEvent } from "./AnthropicEvent.ts"
+import { parseJsonExact, type StopReason, type TurnEvent, type Usage } from "@plexum/sdk"
+import type { AnthropicEvent, ContentBlockDeltaEvent, ContentBlockStartEvent } from "./AnthropicEvent.ts"
+import { endMarkup, initialScan, type Invoke, type Piece, scanMarkup, typedValue } from "./markupRepair.ts"
+import {
+  absurd,
+  add,
+  type BlockState,
+  closeBlock,
+  type Draft,
+  draftOf,
+  emit,
+  joined,
+  mergeUsage,
+  type OpenBlock,
+  type ReducerOptions,
+  releaseDeferred,
+  stepOf,
+  takeIndex,
+  type TextBlock
+} from "./ReducerDraft.ts"
+import { buildStopAutomaton, ROOT, scanForStop } from "./stopSequences.ts"
 import type { StreamFault } from "./StreamFault.ts"
-import { buildStopAutomaton, ROOT, scanForStop, type StopAutomaton } from "./stopSequences.ts"
 
-type OpenBlock =
-  /** `held` is text not yet emitted because it could be the start of a stop sequence; `stopNode` is the matcher's state after it. */
-  | { readonly type: "text"; readonly text: string; readonly held: string; readonly stopNode: number }
-  | { readonly type: "thinking"; readonly thinking: string; readonly signature: string }
-  | { readonly type: "redacted_thinking"; readonly data: string }
-  | { readonly type: "tool_use"; readonly id: string; readonly name: string; readonly json: string; readonly startInput: unknown }
-  /** A block type the protocol does not know: no events for it. */
-  | { readonly type: "skipped" }
-
-type TextBlock = Extract<OpenBlock, { type: "text" }>
-
-export interface BlockState {
-  readonly phase: "awaiting_start" | "streaming" | "done"
-  readonly stops: StopAutomaton | undefined
-  readonly fallbackModel: string
-  readonly open: ReadonlyMap<number, OpenBlock>
-  readonly usage: Usage
-  readonly stopReason: string | undefined
-  readonly stopSequence: string | undefined
-  /** `message_delta` arrived: a stream that closes now, with every block closed, is complete. */
-  readonly sawMessageDelta: boolean
-}
+export { type BlockState, mergeUsage } from "./ReducerDraft.ts"
 
 export interface ReducerStep {
   readonly state: BlockState
@@ -44,124 +42,80 @@ export interface ReducerStep {
   readonly fault?: StreamFault
 }
 
-export const initialBlockState = (options: { readonly stopSequences?: ReadonlyArray<string> | undefined; readonly model: string }): BlockState => ({
-  phase: "awaiting_start",
-  stops: buildStopAutomaton(options.stopSequences ?? []),
-  fallbackModel: options.model,
-  open: new Map(),
-  usage: { inputTokens: 0, outputTokens: 0 },
-  stopReason: undefined,
-  stopSequence: undefined,
-  sawMessageDelta: false
-})
+export interface TurnShape {
+  readonly model: string
+  readonly stopSequences?: ReadonlyArray<string> | undefined
+  readonly repairMarkup?: boolean | undefined
+  readonly tools?: ReadonlyArray<{ readonly name: string; readonly inputSchema: Readonly<Record<string, unknown>> }> | undefined
+  readonly toolCallId?: ((n: number) => string) | undefined
+  readonly emptyIsFault?: boolean | undefined
+}
 
-/** Usage fields present in `next` replace the old ones; MiniMax repeats full counts, so nothing is added up. */
-export const mergeUsage = (previous: Usage, next: AnthropicUsage | null | undefined): Usage => {
-  if (next === null || next === undefined) return previous
-  const usage: { -readonly [K in keyof Usage]: Usage[K] } = {
-    inputTokens: next.input_tokens ?? previous.inputTokens,
-    outputTokens: next.output_tokens ?? previous.outputTokens
+export const initialBlockState = (turn: TurnShape): BlockState => {
+  const options: ReducerOptions = {
+    stops: buildStopAutomaton(turn.stopSequences ?? []),
+    fallbackModel: turn.model,
+    repairMarkup: turn.repairMarkup ?? false,
+    toolProperties: new Map((turn.tools ?? []).map((tool) => {
+      const properties = tool.inputSchema.properties
+      return [tool.name, typeof properties === "object" && properties !== null ? properties as Record<string, unknown> : {}]
+    })),
+    toolCallId: turn.toolCallId ?? ((n) => `call_function_recovered_${n}`),
+    emptyIsFault: turn.emptyIsFault ?? false
   }
-  const cacheRead = next.cache_read_input_tokens ?? previous.cacheReadInputTokens
-  const cacheCreation = next.cache_creation_input_tokens ?? previous.cacheCreationInputTokens
-  if (cacheRead !== undefined) usage.cacheReadInputTokens = cacheRead
-  if (cacheCreation !== undefined) usage.cacheCreationInputTokens = cacheCreation
-  return usage
-}
-
-/** The state of one batch while it is being reduced. */
-interface Draft {
-  phase: BlockState["phase"]
-  usage: Usage
-  stopReason: string | undefined
-  stopSequence: string | undefined
-  sawMessageDelta: boolean
-  fault: StreamFault | undefined
-  readonly stops: StopAutomaton | undefined
-  readonly fallbackModel: string
-  readonly open: Map<number, OpenBlock>
-  /** Pieces this batch added to the text, thinking or tool input of an open block, not yet joined into it. */
-  readonly added: Map<number, Array<string>>
-  readonly events: Array<TurnEvent>
-}
-
-const absurd = (value: never): never => {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`)
-}
-
-const add = (draft: Draft, index: number, piece: string): void => {
-  const pieces = draft.added.get(index)
-  if (pieces === undefined) draft.added.set(index, [piece])
-  else pieces.push(piece)
-}
-
-/** The block at `index` with the pieces this batch added joined into it. */
-const joined = (draft: Draft, index: number): OpenBlock | undefined => {
-  const block = draft.open.get(index)
-  const pieces = draft.added.get(index)
-  if (block === undefined || pieces === undefined) return block
-  draft.added.delete(index)
-  const more = pieces.join("")
-  let next: OpenBlock
-  switch (block.type) {
-    case "text":
-      next = { ...block, text: block.text + more }
-      break
-    case "thinking":
-      next = { ...block, thinking: block.thinking + more }
-      break
-    case "tool_use":
-      next = { ...block, json: block.json + more }
-      break
-    case "redacted_thinking":
-    case "skipped":
-      next = block
-      break
-    default:
-      return absurd(block)
+  return {
+    phase: "awaiting_start",
+    options,
+    open: new Map(),
+    usage: { inputTokens: 0, outputTokens: 0 },
+    stopReason: undefined,
+    stopSequence: undefined,
+    sawMessageDelta: false,
+    nextIndex: 0,
+    deferred: [],
+    textBlocksSeen: 0,
+    recoveredCalls: 0
   }
-  draft.open.set(index, next)
-  return next
 }
 
 const malformed = (draft: Draft, message: string): void => {
   draft.fault = { _tag: "Malformed", message }
 }
 
-/** The final block, or why it cannot be built. */
-const closeBlock = (block: OpenBlock): AssistantBlock | { readonly invalidJson: string } | undefined => {
-  switch (block.type) {
-    case "text":
-      return { type: "text", text: block.text + block.held }
-    case "thinking":
-      return { type: "thinking", thinking: block.thinking, signature: block.signature }
-    case "redacted_thinking":
-      return { type: "redacted_thinking", data: block.data }
-    case "tool_use": {
-      if (block.json.trim() === "") return { type: "tool_use", id: block.id, name: block.name, input: block.startInput ?? {} }
-      try {
-        return { type: "tool_use", id: block.id, name: block.name, input: parseJsonExact(block.json) }
-      } catch {
-        return { invalidJson: block.name }
-      }
-    }
-    case "skipped":
-      return undefined
-    default:
-      return absurd(block)
-  }
+/** Closes the text part being relayed (flushing held-back text); the upstream block may go on. */
+const closeTextPart = (draft: Draft, key: number): void => {
+  const block = joined(draft, key)
+  if (block?.type !== "text" || block.out === undefined) return
+  if (block.held !== "") emit(draft, { type: "text_delta", index: block.out, text: block.held })
+  emit(draft, { type: "block_stop", index: block.out, block: { type: "text", text: block.text + block.held } })
+  draft.open.set(key, { ...block, out: undefined, text: "", held: "", stopNode: ROOT, produced: true })
 }
 
-/** Emits the block_stop for `index`, flushing held-back text first. */
-const stopBlock = (draft: Draft, index: number): void => {
-  const block = joined(draft, index)
-  if (block === undefined) return malformed(draft, `content_block_stop for block ${index}, which is not open`)
-  if (block.type === "text" && block.held !== "") draft.events.push({ type: "text_delta", index, text: block.held })
-  draft.open.delete(index)
-  const closed = closeBlock(block)
-  if (closed === undefined) return
-  if ("invalidJson" in closed) return malformed(draft, `the input of tool call ${closed.invalidJson} (block ${index}) is not valid JSON`)
-  draft.events.push({ type: "block_stop", index, block: closed })
+/** Emits the block_stop for upstream block `key`, flushing what a text block still holds. */
+const stopBlock = (draft: Draft, key: number): void => {
+  const block = draft.open.get(key)
+  if (block === undefined) return malformed(draft, `content_block_stop for block ${key}, which is not open`)
+  if (block.type === "text") {
+    if (block.scan !== undefined) {
+      draft.open.set(key, { ...block, scan: undefined })
+      relayPieces(draft, key, endMarkup(block.scan))
+      if (draft.phase === "done") return
+    }
+    const part = draft.open.get(key) as TextBlock
+    if (part.out === undefined && !part.produced) {
+      const index = takeIndex(draft)
+      emit(draft, { type: "block_start", index, block: { type: "text" } })
+      emit(draft, { type: "block_stop", index, block: { type: "text", text: "" } })
+    } else closeTextPart(draft, key)
+    draft.open.delete(key)
+    return
+  }
+  const current = joined(draft, key)!
+  draft.open.delete(key)
+  const closed = closeBlock(current as Exclude<OpenBlock, TextBlock>)
+  if (closed === undefined || current.type === "skipped" || current.type === "text") return
+  if ("invalidJson" in closed) return malformed(draft, `the input of tool call ${closed.invalidJson} (block ${current.out}) is not valid JSON`)
+  emit(draft, { type: "block_stop", index: current.out, block: closed })
 }
 
 const turnStop = (usage: Usage, stopReason: StopReason, stopSequence: string | undefined): TurnEvent =>
@@ -169,107 +123,186 @@ const turnStop = (usage: Usage, stopReason: StopReason, stopSequence: string | u
     ? { type: "turn_stop", stopReason, usage }
     : { type: "turn_stop", stopReason, stopSequence, usage }
 
-/** Closes every open block in index order, then the turn. */
+/**
+ * Closes every open block in start order, then the turn. Text a block still held may match a
+ * stop sequence as it is flushed; that match then finishes the turn, and this call stops.
+ */
 const finishTurn = (draft: Draft, stopReason: StopReason, stopSequence: string | undefined): void => {
-  for (const index of [...draft.open.keys()].sort((a, b) => a - b)) {
-    stopBlock(draft, index)
-    if (draft.fault !== undefined) return
+  for (const key of [...draft.open.keys()].sort((a, b) => a - b)) {
+    if (!draft.open.has(key)) continue
+    stopBlock(draft, key)
+    if (draft.fault !== undefined || draft.phase === "done") return
   }
-  draft.events.push(turnStop(draft.usage, stopReason, stopSequence))
+  if (draft.deferred !== undefined && draft.options.emptyIsFault) {
+    draft.fault = { _tag: "Empty" }
+    return
+  }
+  releaseDeferred(draft)
+  const reason = stopReason === "end_turn" && draft.recoveredCalls > 0 ? "tool_use" : stopReason
+  draft.events.push(turnStop(draft.usage, reason, stopSequence))
   draft.phase = "done"
 }
 
-/** Appends text to a text block, holding back what could start a stop sequence. */
-const appendText = (draft: Draft, index: number, block: TextBlock, delta: string): void => {
-  if (draft.stops === undefined) {
-    if (delta === "") return
-    draft.events.push({ type: "text_delta", index, text: delta })
-    return add(draft, index, delta)
+/** Relays text in the current text part, holding back what could start a stop sequence. */
+const relayText = (draft: Draft, key: number, text: string): void => {
+  let block = draft.open.get(key) as TextBlock
+  if (text === "") return
+  if (block.out === undefined) {
+    block = { ...block, out: takeIndex(draft) }
+    draft.open.set(key, block)
+    emit(draft, { type: "block_start", index: block.out!, block: { type: "text" } })
   }
-  const scan = scanForStop(draft.stops, block.stopNode, delta)
-  const buffer = block.held + delta
+  const index = block.out!
+  if (draft.options.stops === undefined) {
+    emit(draft, { type: "text_delta", index, text })
+    return add(draft, key, text)
+  }
+  const scan = scanForStop(draft.options.stops, block.stopNode, text)
+  const buffer = block.held + text
   if (scan._tag === "Match") {
     const before = buffer.slice(0, block.held.length + scan.at)
-    if (before !== "") draft.events.push({ type: "text_delta", index, text: before })
-    add(draft, index, before)
-    draft.open.set(index, { ...block, held: "", stopNode: ROOT })
+    if (before !== "") emit(draft, { type: "text_delta", index, text: before })
+    add(draft, key, before)
+    draft.open.set(key, { ...block, held: "", stopNode: ROOT, scan: undefined })
     return finishTurn(draft, "stop_sequence", scan.sequence)
   }
   const emitted = buffer.slice(0, buffer.length - scan.held)
-  if (emitted !== "") draft.events.push({ type: "text_delta", index, text: emitted })
-  add(draft, index, emitted)
-  draft.open.set(index, { ...block, held: buffer.slice(buffer.length - scan.held), stopNode: scan.node })
+  if (emitted !== "") emit(draft, { type: "text_delta", index, text: emitted })
+  add(draft, key, emitted)
+  draft.open.set(key, { ...block, held: buffer.slice(buffer.length - scan.held), stopNode: scan.node })
+}
+
+/** A tool call recovered from text: one tool_use block per invoke, parameters typed by the tool's schema. */
+const relayToolCall = (draft: Draft, invokes: ReadonlyArray<Invoke>): void => {
+  for (const invoke of invokes) {
+    const properties = draft.options.toolProperties.get(invoke.name) ?? {}
+    const input: Record<string, unknown> = {}
+    for (const [name, raw] of invoke.parameters) {
+      input[name] = typedValue(raw, (properties[name] as { readonly type?: unknown } | undefined)?.type, parseJsonExact)
+    }
+    const id = draft.options.toolCallId(++draft.recoveredCalls)
+    const index = takeIndex(draft)
+    emit(draft, { type: "block_start", index, block: { type: "tool_use", id, name: invoke.name } })
+    emit(draft, { type: "tool_input_delta", index, partialJson: JSON.stringify(input) })
+    emit(draft, { type: "block_stop", index, block: { type: "tool_use", id, name: invoke.name, input } })
+  }
+}
+
+const relayPieces = (draft: Draft, key: number, pieces: ReadonlyArray<Piece>): void => {
+  for (const piece of pieces) {
+    if (draft.phase === "done" || draft.fault !== undefined) return
+    if (piece.kind !== "text") {
+      closeTextPart(draft, key)
+      draft.open.set(key, { ...(draft.open.get(key) as TextBlock), produced: true })
+    }
+    switch (piece.kind) {
+      case "text":
+        relayText(draft, key, piece.text)
+        break
+      case "toolCall":
+        relayToolCall(draft, piece.invokes)
+        break
+      case "thinking": {
+        const index = takeIndex(draft)
+        emit(draft, { type: "block_start", index, block: { type: "thinking" } })
+        if (piece.thinking !== "") emit(draft, { type: "thinking_delta", index, thinking: piece.thinking })
+        emit(draft, { type: "block_stop", index, block: { type: "thinking", thinking: piece.thinking, signature: "" } })
+        break
+      }
+      default:
+        absurd(piece)
+    }
+  }
+}
+
+/** Text from upstream block `key`: through the markup scanner when repairs are on. */
+const appendText = (draft: Draft, key: number, block: TextBlock, delta: string): void => {
+  if (block.scan === undefined) return relayText(draft, key, delta)
+  const step = scanMarkup(block.scan, delta)
+  draft.open.set(key, { ...block, scan: step.state })
+  relayPieces(draft, key, step.pieces)
 }
 
 const startBlock = (draft: Draft, event: ContentBlockStartEvent): void => {
-  const { index, content_block: start } = event
-  if (draft.open.has(index)) return malformed(draft, `block ${index} was started twice`)
+  const { index: key, content_block: start } = event
+  if (draft.open.has(key)) return malformed(draft, `block ${key} was started twice`)
   switch (start.type) {
     case "text": {
-      draft.events.push({ type: "block_start", index, block: { type: "text" } })
-      const block: TextBlock = { type: "text", text: "", held: "", stopNode: ROOT }
-      draft.open.set(index, block)
-      if (start.text) appendText(draft, index, block, start.text)
+      const first = draft.textBlocksSeen++ === 0
+      const block: TextBlock = {
+        type: "text",
+        out: undefined,
+        text: "",
+        held: "",
+        stopNode: ROOT,
+        scan: draft.options.repairMarkup ? initialScan(first) : undefined,
+        produced: false
+      }
+      draft.open.set(key, block)
+      if (start.text) appendText(draft, key, block, start.text)
       return
     }
     case "thinking": {
-      draft.events.push({ type: "block_start", index, block: { type: "thinking" } })
+      const out = takeIndex(draft)
+      emit(draft, { type: "block_start", index: out, block: { type: "thinking" } })
       const thinking = start.thinking ?? ""
       const signature = start.signature ?? ""
-      if (thinking !== "") draft.events.push({ type: "thinking_delta", index, thinking })
-      if (signature !== "") draft.events.push({ type: "signature_delta", index, signature })
-      draft.open.set(index, { type: "thinking", thinking, signature })
+      if (thinking !== "") emit(draft, { type: "thinking_delta", index: out, thinking })
+      if (signature !== "") emit(draft, { type: "signature_delta", index: out, signature })
+      draft.open.set(key, { type: "thinking", out, thinking, signature })
       return
     }
     case "redacted_thinking": {
+      const out = takeIndex(draft)
       const data = start.data ?? ""
-      draft.events.push({ type: "block_start", index, block: { type: "redacted_thinking", data } })
-      draft.open.set(index, { type: "redacted_thinking", data })
+      emit(draft, { type: "block_start", index: out, block: { type: "redacted_thinking", data } })
+      draft.open.set(key, { type: "redacted_thinking", out, data })
       return
     }
     case "tool_use": {
-      if (!start.id || !start.name) return malformed(draft, `tool_use block ${index} has no id or name`)
-      draft.events.push({ type: "block_start", index, block: { type: "tool_use", id: start.id, name: start.name } })
+      if (!start.id || !start.name) return malformed(draft, `tool_use block ${key} has no id or name`)
+      const out = takeIndex(draft)
+      emit(draft, { type: "block_start", index: out, block: { type: "tool_use", id: start.id, name: start.name } })
       const startInput = typeof start.input === "object" && start.input !== null && Object.keys(start.input).length > 0
         ? start.input
         : undefined
-      draft.open.set(index, { type: "tool_use", id: start.id, name: start.name, json: "", startInput })
+      draft.open.set(key, { type: "tool_use", out, id: start.id, name: start.name, json: "", startInput })
       return
     }
     default:
-      draft.open.set(index, { type: "skipped" })
+      draft.open.set(key, { type: "skipped" })
   }
 }
 
 const applyDelta = (draft: Draft, event: ContentBlockDeltaEvent): void => {
-  const { index, delta } = event
-  const block = draft.open.get(index)
-  if (block === undefined) return malformed(draft, `content_block_delta for block ${index}, which is not open`)
+  const { index: key, delta } = event
+  const block = draft.open.get(key)
+  if (block === undefined) return malformed(draft, `content_block_delta for block ${key}, which is not open`)
   if (block.type === "skipped") return
-  const mismatch = () => malformed(draft, `a ${delta.type} for block ${index}, which is a ${block.type} block`)
+  const mismatch = () => malformed(draft, `a ${delta.type} for block ${key}, which is a ${block.type} block`)
   switch (delta.type) {
     case "text_delta":
-      return block.type === "text" ? appendText(draft, index, block, delta.text ?? "") : mismatch()
+      return block.type === "text" ? appendText(draft, key, block, delta.text ?? "") : mismatch()
     case "thinking_delta": {
       if (block.type !== "thinking") return mismatch()
       const thinking = delta.thinking ?? ""
       if (thinking === "") return
-      draft.events.push({ type: "thinking_delta", index, thinking })
-      return add(draft, index, thinking)
+      emit(draft, { type: "thinking_delta", index: block.out, thinking })
+      return add(draft, key, thinking)
     }
     case "signature_delta": {
       if (block.type !== "thinking") return mismatch()
       const signature = delta.signature ?? ""
-      draft.events.push({ type: "signature_delta", index, signature })
-      draft.open.set(index, { ...block, signature })
+      emit(draft, { type: "signature_delta", index: block.out, signature })
+      draft.open.set(key, { ...block, signature })
       return
     }
     case "input_json_delta": {
       if (block.type !== "tool_use") return mismatch()
       const partialJson = delta.partial_json ?? ""
       if (partialJson === "") return
-      draft.events.push({ type: "tool_input_delta", index, partialJson })
-      return add(draft, index, partialJson)
+      emit(draft, { type: "tool_input_delta", index: block.out, partialJson })
+      return add(draft, key, partialJson)
     }
     default:
       // A delta type the API added since (e.g. citations): ignored, like unknown block types.
@@ -293,8 +326,8 @@ const apply = (draft: Draft, event: AnthropicEvent): void => {
   if (draft.phase === "awaiting_start") {
     if (event.type !== "message_start") return malformed(draft, `${event.type} arrived before message_start`)
     draft.usage = mergeUsage(draft.usage, event.message.usage)
-    draft.events.push({ type: "turn_start", messageId: event.message.id ?? "", model: event.message.model ?? draft.fallbackModel })
-    if (event.message.usage) draft.events.push({ type: "usage", usage: draft.usage })
+    emit(draft, { type: "turn_start", messageId: event.message.id ?? "", model: event.message.model ?? draft.options.fallbackModel })
+    if (event.message.usage) emit(draft, { type: "usage", usage: draft.usage })
     draft.phase = "streaming"
     return
   }
@@ -312,7 +345,7 @@ const apply = (draft: Draft, event: AnthropicEvent): void => {
       draft.stopSequence = event.delta?.stop_sequence || draft.stopSequence
       draft.sawMessageDelta = true
       draft.usage = mergeUsage(draft.usage, event.usage)
-      if (event.usage) draft.events.push({ type: "usage", usage: draft.usage })
+      if (event.usage) emit(draft, { type: "usage", usage: draft.usage })
       return
     }
     case "message_stop":
@@ -320,35 +353,6 @@ const apply = (draft: Draft, event: AnthropicEvent): void => {
     default:
       return absurd(event)
   }
-}
-
-const draftOf = (state: BlockState): Draft => ({
-  phase: state.phase,
-  usage: state.usage,
-  stopReason: state.stopReason,
-  stopSequence: state.stopSequence,
-  sawMessageDelta: state.sawMessageDelta,
-  fault: undefined,
-  stops: state.stops,
-  fallbackModel: state.fallbackModel,
-  open: new Map(state.open),
-  added: new Map(),
-  events: []
-})
-
-const stepOf = (draft: Draft): ReducerStep => {
-  for (const index of [...draft.added.keys()]) joined(draft, index)
-  const state: BlockState = {
-    phase: draft.phase,
-    stops: draft.stops,
-    fallbackModel: draft.fallbackModel,
-    open: draft.open,
-    usage: draft.usage,
-    stopReason: draft.stopReason,
-    stopSequence: draft.stopSequence,
-    sawMessageDelta: draft.sawMessageDelta
-  }
-  return draft.fault === undefined ? { state, events: draft.events } : { state, events: draft.events, fault: draft.fault }
 }
 
 /** Folds a batch of events; stops at the first fault. */

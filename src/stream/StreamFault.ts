@@ -18,3 +18,5 @@ export type StreamFault =
   }
   /** No complete SSE line within the idle limit (time paused for the host excluded). */
   | { readonly _tag: "Silent"; readonly idleMs: number }
+  /** The turn finished without any content block (an "empty reply"), on an attempt that may be tried again. */
+  | { readonly _tag: "Empty" }

@@ -11,15 +11,13 @@
 import { parseJsonExact, type TurnEvent } from "@plexum/sdk"
 import { Array as Arr, Cause, Clock, Effect, Pull, Stream } from "effect"
 import { type AnthropicEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
-import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents } from "./BlockReducer.ts"
+import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents, type TurnShape } from "./BlockReducer.ts"
 import { readCompactDelta } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
 import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
 
-export interface TurnStreamOptions {
-  readonly model: string
-  readonly stopSequences?: ReadonlyArray<string> | undefined
+export interface TurnStreamOptions extends TurnShape {
   /** Silence allowed between complete SSE lines (pings count); time paused for the host does not. */
   readonly idleTimeoutMs: number
   /** Applied to the upstream's message id and model before they are relayed (the key never leaves). */

@@ -17,30 +17,50 @@ import { repairRequest } from "../translate/repairRequest.ts"
 import { toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
 
-/** One attempt: the request sent once, its answer as TurnEvents. */
-const attemptTurn = (api: MinimaxApi, request: TurnRequest, messages: MessagesRequest): Stream.Stream<TurnEvent, MinimaxFailure> => {
-  const context = api.failureContext(request.model)
-  return turnEventsFromText(
-    api.streamMessages(messages),
-    {
-      model: request.model,
-      stopSequences: request.stopSequences,
-      idleTimeoutMs: api.config.streamIdleTimeoutMs,
-      scrub: context.scrub
-    },
-    (fault) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureFromStreamFault(fault, context, nowMs))
-  )
-}
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+/** MiniMax's own tool call id form, `call_function_<12 random [a-z0-9]>_<n>`, for calls recovered from text. */
+const recoveredCallIds = Effect.map(
+  Effect.forEach(Array.from({ length: 12 }), () => Random.nextIntBetween(0, ID_ALPHABET.length)),
+  (picks) => {
+    const random = picks.map((i) => ID_ALPHABET[i]).join("")
+    return (n: number) => `call_function_${random}_${n}`
+  }
+)
+
+/**
+ * One attempt: the request sent once, its answer as TurnEvents. On the first attempt, when a
+ * retry is allowed, an empty turn is a fault to try again (OpenClaw retries "empty replies",
+ * which MiniMax sends often enough); after that, an empty turn ends as the empty turn it is.
+ */
+const attemptTurn = (api: MinimaxApi, request: TurnRequest, messages: MessagesRequest, retries: number): Stream.Stream<TurnEvent, MinimaxFailure> =>
+  Stream.unwrap(Effect.map(recoveredCallIds, (toolCallId) => {
+    const context = api.failureContext(request.model)
+    return turnEventsFromText(
+      api.streamMessages(messages),
+      {
+        model: request.model,
+        stopSequences: request.stopSequences,
+        repairMarkup: api.config.repairMarkup,
+        tools: request.tools,
+        toolCallId,
+        emptyIsFault: retries === 0 && api.config.maxRetries > 0,
+        idleTimeoutMs: api.config.streamIdleTimeoutMs,
+        scrub: context.scrub
+      },
+      (fault) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureFromStreamFault(fault, context, nowMs))
+    )
+  }))
 
 /** Runs `attempt` again while the retry policy allows: nothing sent yet, a retryable failure, retries left. */
 export const retryBeforeFirstEvent = <A>(
-  attempt: Stream.Stream<A, MinimaxFailure>,
+  attempt: (retries: number) => Stream.Stream<A, MinimaxFailure>,
   maxRetries: number
 ): Stream.Stream<A, MinimaxFailure> => {
   const from = (retries: number): Stream.Stream<A, MinimaxFailure> =>
     Stream.suspend(() => {
       let eventsSent = false
-      return attempt.pipe(
+      return attempt(retries).pipe(
         Stream.mapArray((events) => {
           eventsSent = true
           return events
@@ -73,5 +93,5 @@ export const streamTurn = (api: MinimaxApi, request: TurnRequest): Stream.Stream
       body: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: api.config.maxTokensDefault, policy, thinkingOn }),
       sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
     }
-    return retryBeforeFirstEvent(attemptTurn(api, request, messages), api.config.maxRetries)
+    return retryBeforeFirstEvent((retries) => attemptTurn(api, request, messages, retries), api.config.maxRetries)
   }))

@@ -108,7 +108,7 @@ describe("BlockReducer", () => {
     assert.deepStrictEqual(endOfStream(state).events, [])
   })
 
-  it("skips unknown block and delta types, keeping the upstream indexes", () => {
+  it("skips unknown block and delta types; the known blocks are numbered from 0 with no gaps (protocol §4)", () => {
     const { events, fault } = run([
       start(),
       blockStart(0, { type: "server_tool_use", id: "x", name: "web" }),
@@ -122,9 +122,9 @@ describe("BlockReducer", () => {
     ])
     assert.isUndefined(fault)
     assert.deepStrictEqual(events.filter((e) => e.type !== "turn_start" && e.type !== "turn_stop"), [
-      { type: "block_start", index: 1, block: { type: "text" } },
-      { type: "text_delta", index: 1, text: "hi" },
-      { type: "block_stop", index: 1, block: { type: "text", text: "hi" } }
+      { type: "block_start", index: 0, block: { type: "text" } },
+      { type: "text_delta", index: 0, text: "hi" },
+      { type: "block_stop", index: 0, block: { type: "text", text: "hi" } }
     ])
   })
 
