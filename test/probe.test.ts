@@ -16,7 +16,18 @@ describe("--probe", () => {
       const json = yield* probe(home, ["--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       const report = JSON.parse(json.stdout)
-      assert.deepStrictEqual(report.config, { path: configPath, found: true, mode: "0600", region: "global", baseUrl: fake.baseUrl, authHeader: "bearer" })
+      assert.deepStrictEqual(report.config, {
+        path: configPath,
+        found: true,
+        mode: "0600",
+        region: "global",
+        baseUrl: fake.baseUrl,
+        authHeader: "bearer",
+        requestTimeoutMs: 60_000,
+        streamIdleTimeoutMs: 300_000,
+        maxRetries: 2,
+        repairMarkup: true
+      })
       assert.deepStrictEqual(report.key, { present: true, kind: "token-plan", masked: `sk-cp-…${TOKEN_PLAN_KEY.slice(-4)}` })
       assert.strictEqual(report.endpoint.reachable, true)
       assert.isNumber(report.endpoint.latencyMs)
@@ -31,6 +42,8 @@ describe("--probe", () => {
       const human = yield* probe(home, [])
       assert.strictEqual(human.code, 0)
       assert.include(human.stdout, "Token Plan (sk-cp-)")
+      assert.include(human.stdout, "request_timeout_ms 60000, stream_idle_timeout_ms 300000")
+      assert.include(human.stdout, "max_retries 2")
       assert.include(human.stdout, "MiniMax-M2.7 ")
       assert.include(human.stdout, "MiniMax-M2.7-highspeed")
       assert.include(human.stdout, "ModelNotInPlan")

@@ -29,6 +29,11 @@ export interface ProbeReport {
     readonly region?: Region
     readonly baseUrl?: string
     readonly authHeader?: string
+    /** The effective settings turns run with (the probe's own checks use shorter ones). */
+    readonly requestTimeoutMs?: number
+    readonly streamIdleTimeoutMs?: number
+    readonly maxRetries?: number
+    readonly repairMarkup?: boolean
     readonly error?: string
     readonly hint?: string
   }
@@ -119,7 +124,16 @@ export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
 
     const report: ProbeReport = {
       ok: models[0]?.ok === true,
-      config: { ...shownLocation(location), region: config.region, baseUrl: config.baseUrl, authHeader: config.authHeader },
+      config: {
+        ...shownLocation(location),
+        region: config.region,
+        baseUrl: config.baseUrl,
+        authHeader: config.authHeader,
+        requestTimeoutMs: loaded.success.requestTimeoutMs,
+        streamIdleTimeoutMs: loaded.success.streamIdleTimeoutMs,
+        maxRetries: loaded.success.maxRetries,
+        repairMarkup: loaded.success.repairMarkup
+      },
       key: { present: true, kind: keyKindOf(key), masked: maskKey(key) },
       endpoint,
       models,

@@ -26,6 +26,9 @@ export const formatProbeReport = (report: ProbeReport, color: boolean): string =
   row("region", `${report.config.region}`)
   row("base_url", `${report.config.baseUrl}`)
   row("auth_header", `${report.config.authHeader}`)
+  row("timeouts", `request_timeout_ms ${report.config.requestTimeoutMs}, stream_idle_timeout_ms ${report.config.streamIdleTimeoutMs}`)
+  row("retries", `max_retries ${report.config.maxRetries}`)
+  row("repairs", `repair_markup ${report.config.repairMarkup}`)
 
   lines.push("key")
   row("present", report.key.present ? "yes" : "no")

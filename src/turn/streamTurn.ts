@@ -21,9 +21,9 @@ const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 /** MiniMax's own tool call id form, `call_function_<12 random [a-z0-9]>_<n>`, for calls recovered from text. */
 const recoveredCallIds = Effect.map(
-  Effect.forEach(Array.from({ length: 12 }), () => Random.nextIntBetween(0, ID_ALPHABET.length)),
+  Effect.forEach(Array.from({ length: 12 }), () => Random.next),
   (picks) => {
-    const random = picks.map((i) => ID_ALPHABET[i]).join("")
+    const random = picks.map((r) => ID_ALPHABET[Math.floor(r * ID_ALPHABET.length)]).join("")
     return (n: number) => `call_function_${random}_${n}`
   }
 )
