@@ -215,10 +215,14 @@ const relayPieces = (draft: Draft, key: number, pieces: ReadonlyArray<Piece>): v
   }
 }
 
-/** Text from upstream block `key`: through the markup scanner when repairs are on. */
+/**
+ * Text from upstream block `key`: through the markup scanner when repairs are on. Nearly every
+ * delta holds no `<` while nothing is held back, and goes straight through.
+ */
 const appendText = (draft: Draft, key: number, block: TextBlock, delta: string): void => {
-  if (block.scan === undefined) return relayText(draft, key, delta)
-  const step = scanMarkup(block.scan, delta)
+  const scan = block.scan
+  if (scan === undefined || (scan.phase === "text" && scan.buffer === "" && delta.indexOf("<") < 0)) return relayText(draft, key, delta)
+  const step = scanMarkup(scan, delta)
   draft.open.set(key, { ...block, scan: step.state })
   relayPieces(draft, key, step.pieces)
 }
