@@ -79,6 +79,10 @@ export interface FakeMinimaxOptions {
   readonly emptyBalance?: (key: string) => boolean
   /** M3's accepted "thinking on" value: "adaptive" (documented) or "enabled" (the July 2026 drift). */
   readonly m3ThinkingOn?: "adaptive" | "enabled"
+  /** Which body `/v1/token_plan/remains` serves: "new" (since June 2026, percentages) or "old" (counts). */
+  readonly quotaFormat?: "new" | "old"
+  /** The time the quota windows are built around (epoch ms); default now. */
+  readonly quotaNow?: number
 }
 
 export interface FakeMinimax {
@@ -91,6 +95,68 @@ export interface FakeMinimax {
   /** Connections currently open. */
   readonly openConnections: () => number
   readonly close: () => Promise<void>
+}
+
+const HOUR = 3_600_000
+
+/** A Token Plan's remains, in either body format of §6, with windows around `now`. */
+export const quotaBody = (format: "new" | "old", now: number) => {
+  const windowStart = now - 2 * HOUR - 46 * 60_000
+  const weekStart = now - 3 * 24 * HOUR
+  if (format === "old") {
+    return {
+      base_resp: { status_code: 0, status_msg: "success" },
+      model_remains: [{
+        model_name: "MiniMax-M*",
+        start_time: windowStart,
+        end_time: windowStart + 5 * HOUR,
+        remains_time: windowStart + 5 * HOUR - now,
+        current_interval_total_count: 1500,
+        current_interval_usage_count: 228,
+        current_weekly_total_count: 0,
+        current_weekly_usage_count: 0,
+        weekly_start_time: weekStart,
+        weekly_end_time: weekStart + 7 * 24 * HOUR,
+        weekly_remains_time: weekStart + 7 * 24 * HOUR - now
+      }]
+    }
+  }
+  return {
+    model_remains: [
+      {
+        model_name: "video",
+        current_interval_status: 3,
+        current_weekly_status: 3,
+        current_interval_total_count: 0,
+        current_weekly_total_count: 0,
+        current_interval_remaining_percent: 100,
+        current_weekly_remaining_percent: 100,
+        start_time: now - 10 * HOUR,
+        end_time: now + 14 * HOUR,
+        remains_time: 14 * HOUR
+      },
+      {
+        start_time: windowStart,
+        end_time: windowStart + 5 * HOUR,
+        remains_time: windowStart + 5 * HOUR - now,
+        current_interval_total_count: 0,
+        current_interval_usage_count: 0,
+        model_name: "general",
+        current_weekly_total_count: 0,
+        current_weekly_usage_count: 0,
+        weekly_start_time: weekStart,
+        weekly_end_time: weekStart + 7 * 24 * HOUR,
+        weekly_remains_time: weekStart + 7 * 24 * HOUR - now,
+        current_interval_status: 2,
+        current_interval_remaining_percent: 0,
+        current_weekly_status: 1,
+        current_weekly_remaining_percent: 61,
+        weekly_boost_permille: 1500,
+        some_future_field: { x: 1 }
+      }
+    ],
+    base_resp: { status_code: 0, status_msg: "success" }
+  }
 }
 
 export const minimaxError = (httpStatus: number, type: string, message: string) => ({
@@ -275,13 +341,13 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
       })
       if (request.method === "POST" && /^(\/anthropic)?\/v1\/messages$/.test(path)) return handleMessages(request, response, record)
       if (request.method === "GET" && path === "/v1/token_plan/remains") {
+        // §6: errors come back as HTTP 200 with the code in base_resp.
         const key = keyOf(request, "bearer")
-        if (key === undefined || !acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES.bearer))
-        if (!key.startsWith("sk-cp-")) return sendJson(response, 200, { model_remains: [], base_resp: { status_code: 0, status_msg: "success" } })
-        return sendJson(response, 200, {
-          model_remains: [{ model_name: "MiniMax-M2.7", current_interval_total_count: 1500, current_interval_usage_count: 1432, remains_time: 9_000_000 }],
-          base_resp: { status_code: 0, status_msg: "success" }
-        })
+        const refuse = (status_code: number, status_msg: string) => sendJson(response, 200, { base_resp: { status_code, status_msg } })
+        if (key === undefined) return refuse(1004, "login fail: Please carry the API secret key in the 'Authorization' field of the request header")
+        if (!acceptKey(key)) return refuse(2049, "invalid api key")
+        if (!key.startsWith("sk-cp-")) return refuse(2057, "not coding plan token")
+        return sendJson(response, 200, quotaBody(options.quotaFormat ?? "new", options.quotaNow ?? Date.now()))
       }
       response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
       response.end("404 page not found")

@@ -13,8 +13,8 @@ import { PLUGIN_ID, PLUGIN_VERSION } from "../services/PluginConfig.ts"
 /** Exit code for a command line that cannot be carried out. */
 const USAGE_ERROR = 2
 
-const probe = Effect.fn("probe")(function*(json: boolean) {
-  const report = yield* runProbe()
+const probe = Effect.fn("probe")(function*(json: boolean, models: ReadonlyArray<string> | "all" | undefined) {
+  const report = yield* runProbe(models === undefined ? {} : { models })
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
   process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : formatProbeReport(report, color))
   process.exitCode = exitCodeOf(report)
@@ -24,10 +24,15 @@ const command = Command.make(
   PLUGIN_ID,
   {
     probe: Flag.Boolean("probe").pipe(Flag.withDescription("check config, key, endpoint and models, then exit (0 ok, 1 a live check failed, 2 config or usage error)"), Flag.withDefault(false)),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("with --probe: the report as JSON"), Flag.withDefault(false))
+    json: Flag.Boolean("json").pipe(Flag.withDescription("with --probe: the report as JSON"), Flag.withDefault(false)),
+    model: Flag.String("model").pipe(
+      Flag.withDescription("with --probe: a model to check (repeatable); default MiniMax-M3, MiniMax-M2.7, MiniMax-M2.7-highspeed"),
+      Flag.atLeast(0)
+    ),
+    allModels: Flag.Boolean("all-models").pipe(Flag.withDescription("with --probe: check every model of the catalog"), Flag.withDefault(false))
   },
-  ({ json, probe: wanted }) =>
-    wanted ? probe(json) : Effect.sync(() => {
+  ({ allModels, json, model, probe: wanted }) =>
+    wanted ? probe(json, allModels ? "all" : model.length > 0 ? model : undefined) : Effect.sync(() => {
       process.stderr.write(`Nothing to do: run with --probe, --help or --version. Plexum starts the plugin with no arguments.\n`)
       process.exitCode = USAGE_ERROR
     })

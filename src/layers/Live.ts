@@ -9,6 +9,7 @@ import { HttpClient, type HttpClientError } from "effect/http"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
+import { RegionHosts } from "../services/RegionHosts.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 /**
@@ -33,10 +34,10 @@ export const HttpClientLive = Layer.effect(
   })
 )
 
-/** Config and the MiniMax client, with the HttpClient they run on exposed too (the probe uses it). */
+/** Config, the MiniMax client and what it learned, with the HttpClient they run on exposed too (the probe uses them). */
 export const ServicesLive = Layer.mergeAll(
-  MinimaxClient.layer.pipe(Layer.provide(SelfHeal.layer)),
-  PluginConfig.layer.pipe(Layer.provide(NodeFileSystem.layer))
+  MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
+  PluginConfig.layer.pipe(Layer.provide([NodeFileSystem.layer, RegionHosts.layer]))
 ).pipe(Layer.provideMerge(HttpClientLive))
 
 /** The provider, with stdio for the protocol. */

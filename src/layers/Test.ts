@@ -7,14 +7,17 @@ import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/h
 import { BUILTIN_MODELS } from "../catalog.ts"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { DEFAULTS, type MinimaxConfig, PluginConfig, REGION_BASE_URLS } from "../services/PluginConfig.ts"
+import { baseUrlOf, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { DEFAULT_REGION_HOSTS } from "../services/RegionHosts.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
   path: "/test/config.json",
   apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
   region: "global",
-  baseUrl: REGION_BASE_URLS.global,
+  baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global),
+  baseUrlSet: false,
+  regionHosts: DEFAULT_REGION_HOSTS,
   ...DEFAULTS,
   models: BUILTIN_MODELS,
   ...overrides

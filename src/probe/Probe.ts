@@ -1,27 +1,53 @@
 /**
- * `--probe`: what a person runs before asking for help. It resolves the config, describes
- * the key (masked), checks the endpoint, and sends each declared model a minimal streaming
- * request, reading the key-kind × model matrix off live answers. On a 401 with a region's
- * default URL it tries the other region, to tell "wrong region" from "bad key".
+ * `--probe`: what a person runs before asking for help. It resolves the config, describes the
+ * key (masked), checks the endpoint, reads the Token Plan quota, and sends the chosen models a
+ * minimal streaming request (time to first token; the model that really answered). When the
+ * key is refused it asks the other region's host and the other header, to say which of wrong
+ * region, wrong header or wrong key holds, with the setting to change.
  */
 import type { ProviderFailure } from "@plexum/sdk"
 import { toProviderFailure } from "@plexum/sdk"
 import { Clock, Effect, Option, Redacted, Stream } from "effect"
 import { HttpClient } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../apiKey.ts"
+import { descriptorsOf } from "../catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { type ConfigLocation, type MinimaxConfig, PluginConfig, type Region, REGION_BASE_URLS } from "../services/PluginConfig.ts"
+import { type ConfigLocation, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { otherRegion, type Region } from "../services/RegionHosts.ts"
+import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
 import { streamTurn } from "../turn/streamTurn.ts"
+import { askMessages, askQuota, type KeyAnswer, PROBE_TIMEOUT_MS } from "./askUpstream.ts"
+import type { QuotaBucket } from "./quota.ts"
+
+/** The models checked when none are named: the flagship and the Token Plan's model, with its faster sibling. */
+export const DEFAULT_PROBE_MODELS = ["MiniMax-M3", "MiniMax-M2.7", "MiniMax-M2.7-highspeed"] as const
 
 export interface ModelProbe {
   readonly id: string
   readonly ok: boolean
   readonly ttftMs?: number
+  /** The model `message_start` named, when it is not the one asked for. */
+  readonly answeredBy?: string
   readonly failure?: ProviderFailure
+}
+
+export type QuotaSection =
+  | { readonly status: "ok"; readonly host: string; readonly buckets: ReadonlyArray<QuotaBucket> }
+  | { readonly status: "none"; readonly reason: string }
+  | { readonly status: "unreadable"; readonly host: string; readonly reason: string; readonly code?: number }
+
+export interface AuthDiagnosis {
+  readonly verdict: "wrong-region" | "wrong-header" | "wrong-key"
+  /** The exact setting to change, e.g. `"region": "cn"`. */
+  readonly fix: string
+  /** Which host answered what. */
+  readonly checks: ReadonlyArray<{ readonly host: string; readonly header: string; readonly question: "messages" | "quota"; readonly answer: KeyAnswer | "unreadable" }>
 }
 
 export interface ProbeReport {
   readonly ok: boolean
+  /** When the probe ran (epoch ms); quota reset times are relative to it. */
+  readonly checkedAt: number
   readonly config: {
     readonly path: string
     readonly found: boolean
@@ -39,105 +65,176 @@ export interface ProbeReport {
   }
   readonly key: { readonly present: boolean; readonly kind?: KeyKind; readonly masked?: string }
   readonly endpoint?: { readonly url: string; readonly reachable: boolean; readonly latencyMs?: number; readonly error?: string }
+  readonly quota?: QuotaSection
   readonly models: ReadonlyArray<ModelProbe>
-  /** Set when a 401 was answered differently by the other region. */
-  readonly region?: { readonly checked: Region; readonly verdict: string }
+  readonly auth?: AuthDiagnosis
+  /** A model asked for with --model that neither the catalog nor config.json knows. */
+  readonly usageError?: string
 }
 
-/** 0: the first declared model works; 1: a live check failed; 2: config missing or invalid. */
+/** 0: the first checked model works; 1: a live check failed; 2: config or usage error. */
 export const exitCodeOf = (report: ProbeReport): 0 | 1 | 2 =>
-  report.config.error !== undefined ? 2 : report.models[0]?.ok === true ? 0 : 1
+  report.config.error !== undefined || report.usageError !== undefined ? 2 : report.models[0]?.ok === true ? 0 : 1
+
+export interface ProbeOptions {
+  readonly pluginDir?: string
+  /** The models to check; "all" for the whole catalog; default DEFAULT_PROBE_MODELS. */
+  readonly models?: ReadonlyArray<string> | "all"
+}
 
 /** What the report says of where config.json is. */
 const shownLocation = ({ found, mode, path }: ConfigLocation) => ({ path, found, ...(mode === undefined ? {} : { mode }) })
 
 const PROBE_PROMPT = "Reply with the single word: pong"
 
-/** A person is waiting: no check may take longer than this. */
-const PROBE_TIMEOUT_MS = 15_000
+/** The API host quota and the region check use: the origin of base_url when set, else the region's host. */
+const apiHostOf = (config: MinimaxConfig) => config.baseUrlSet ? new URL(config.baseUrl).origin : config.regionHosts[config.region]
 
-export const runProbe = (options: { readonly pluginDir?: string } = {}) =>
+export const runProbe = (options: ProbeOptions = {}) =>
   Effect.gen(function*() {
     const pluginConfig = yield* PluginConfig
-    const client = yield* MinimaxClient
+    const clients = yield* MinimaxClient
+    const selfHeal = yield* SelfHeal
     const http = yield* HttpClient.HttpClient
+    const checkedAt = yield* Clock.currentTimeMillis
     const location = yield* pluginConfig.locate(options.pluginDir)
     const loaded = yield* Effect.result(pluginConfig.load(options.pluginDir))
     if (loaded._tag === "Failure") {
       const envKey = Option.getOrUndefined(pluginConfig.environmentKey)
       const report: ProbeReport = {
         ok: false,
+        checkedAt,
         config: { ...shownLocation(location), error: loaded.failure.message, ...(loaded.failure.hint ? { hint: loaded.failure.hint } : {}) },
         key: envKey ? { present: true, kind: keyKindOf(envKey), masked: maskKey(envKey) } : { present: false },
         models: []
       }
       return report
     }
+    const settings = loaded.success
     const config: MinimaxConfig = {
-      ...loaded.success,
+      ...settings,
       maxRetries: 0,
-      requestTimeoutMs: Math.min(loaded.success.requestTimeoutMs, PROBE_TIMEOUT_MS),
-      streamIdleTimeoutMs: Math.min(loaded.success.streamIdleTimeoutMs, PROBE_TIMEOUT_MS)
+      requestTimeoutMs: Math.min(settings.requestTimeoutMs, PROBE_TIMEOUT_MS),
+      streamIdleTimeoutMs: Math.min(settings.streamIdleTimeoutMs, PROBE_TIMEOUT_MS)
     }
-    const key = Redacted.value(config.apiKey)
+    const keyKind = keyKindOf(unwrapKey(config))
+    const shownConfig: ProbeReport["config"] = {
+      ...shownLocation(location),
+      region: config.region,
+      baseUrl: config.baseUrl,
+      authHeader: config.authHeader,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
+      maxRetries: settings.maxRetries,
+      repairMarkup: settings.repairMarkup
+    }
+    const keySection = { present: true, kind: keyKind, masked: maskKey(unwrapKey(config)) }
+
+    const known = descriptorsOf(config.models).map((m) => m.id)
+    const wanted = options.models === "all" ? known : options.models ?? DEFAULT_PROBE_MODELS.filter((id) => known.includes(id))
+    const unknown = wanted.filter((id) => !known.includes(id))
+    if (unknown.length > 0) {
+      const report: ProbeReport = {
+        ok: false,
+        checkedAt,
+        config: shownConfig,
+        key: keySection,
+        models: [],
+        usageError: `--model ${unknown.join(", ")}: not a model the catalog or config.json knows (known: ${known.join(", ")})`
+      }
+      return report
+    }
 
     const endpointUrl = `${config.baseUrl}/v1/messages`
-    const started = yield* Clock.currentTimeMillis
     const reach = yield* http.get(config.baseUrl).pipe(
       Effect.provideService(HttpClient.TracerPropagationEnabled, false),
       Effect.timeout(config.requestTimeoutMs),
+      Effect.scoped,
       Effect.result
     )
     const endpoint = reach._tag === "Success"
-      ? { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - started }
+      ? { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - checkedAt }
       : { url: endpointUrl, reachable: false, error: "no HTTP answer (DNS, TLS, firewall or a wrong base_url)" }
 
-    const probeModel = (modelConfig: MinimaxConfig, id: string) =>
+    const apiHost = apiHostOf(config)
+    const quotaAnswer = keyKind === "token-plan" ? yield* askQuota(http, apiHost, config.apiKey, checkedAt) : undefined
+    const quota: QuotaSection = keyKind === "pay-per-token"
+      ? { status: "none", reason: "pay-as-you-go (sk-api-) keys have no plan quota" }
+      : quotaAnswer === undefined
+      ? { status: "none", reason: "not a Token Plan (sk-cp-) key; no plan quota to read" }
+      : quotaAnswer.reading?._tag === "Buckets"
+      ? { status: "ok", host: apiHost, buckets: quotaAnswer.reading.buckets }
+      : quotaAnswer.reading?._tag === "Refused"
+      ? { status: "unreadable", host: apiHost, reason: `MiniMax refused the quota request: ${quotaAnswer.reading.message}`, code: quotaAnswer.reading.code }
+      : { status: "unreadable", host: apiHost, reason: quotaAnswer.reading?._tag === "Unreadable" ? quotaAnswer.reading.reason : "no answer from the host" }
+
+    const api = clients.forConfig(config)
+    const probeModel = (id: string) =>
       Effect.gen(function*() {
-        const request = { model: id, maxTokens: 16, messages: [{ role: "user" as const, content: PROBE_PROMPT }] }
-        const start = yield* Clock.currentTimeMillis
-        const first = yield* streamTurn(client.forConfig(modelConfig), request).pipe(
+        const started = yield* Clock.currentTimeMillis
+        let answeredBy: string | undefined
+        const first = yield* streamTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] }).pipe(
+          Stream.tap((event) => Effect.sync(() => void (event.type === "turn_start" && event.model !== id ? (answeredBy = event.model) : undefined))),
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
           Effect.result
         )
-        return first._tag === "Success"
-          ? { id, ok: true, ttftMs: (yield* Clock.currentTimeMillis) - start } satisfies ModelProbe
-          : { id, ok: false, failure: toProviderFailure(first.failure) } satisfies ModelProbe
+        if (first._tag === "Failure") return { id, ok: false, failure: toProviderFailure(first.failure) } satisfies ModelProbe
+        const ttftMs = (yield* Clock.currentTimeMillis) - started
+        return { id, ok: true, ttftMs, ...(answeredBy === undefined ? {} : { answeredBy }) } satisfies ModelProbe
       })
-
     const models: Array<ModelProbe> = []
-    for (const model of config.models) models.push(yield* probeModel(config, model.descriptor.id))
+    for (const id of wanted) models.push(yield* probeModel(id))
 
-    let region: ProbeReport["region"]
-    const firstFailure = models[0]?.failure
-    const otherRegion: Region = config.region === "global" ? "cn" : "global"
-    if (firstFailure?.tag === "AuthFailed" && config.baseUrl === REGION_BASE_URLS[config.region]) {
-      const other = yield* probeModel({ ...config, region: otherRegion, baseUrl: REGION_BASE_URLS[otherRegion] }, models[0]!.id)
-      region = {
-        checked: otherRegion,
-        verdict: other.ok || other.failure?.tag !== "AuthFailed"
-          ? `this key belongs to the ${otherRegion} region: set "region": "${otherRegion}" in config.json`
-          : "the other region refuses the key too: the key is wrong or expired, or auth_header does not fit the account"
-      }
-    }
+    const healedHeader = yield* selfHeal.learned(authHeaderRule, "", config.authHeader)
+    const refusedByMessages = models[0]?.failure?.tag === "AuthFailed"
+    const refusedByQuota = quotaAnswer?.answer === "refused"
+    const auth: AuthDiagnosis | undefined = healedHeader !== undefined
+      ? { verdict: "wrong-header", fix: `"auth_header": "${healedHeader}"`, checks: [{ host: apiHost, header: healedHeader, question: "messages", answer: "accepted" }] }
+      : refusedByMessages || refusedByQuota
+      ? yield* diagnose(http, config, refusedByMessages ? "messages" : "quota", wanted[0] ?? "MiniMax-M2.7", checkedAt)
+      : undefined
 
     const report: ProbeReport = {
       ok: models[0]?.ok === true,
-      config: {
-        ...shownLocation(location),
-        region: config.region,
-        baseUrl: config.baseUrl,
-        authHeader: config.authHeader,
-        requestTimeoutMs: loaded.success.requestTimeoutMs,
-        streamIdleTimeoutMs: loaded.success.streamIdleTimeoutMs,
-        maxRetries: loaded.success.maxRetries,
-        repairMarkup: loaded.success.repairMarkup
-      },
-      key: { present: true, kind: keyKindOf(key), masked: maskKey(key) },
+      checkedAt,
+      config: shownConfig,
+      key: keySection,
       endpoint,
+      quota,
       models,
-      ...(region === undefined ? {} : { region })
+      ...(auth === undefined ? {} : { auth })
     }
     return report
+  })
+
+const unwrapKey = (config: MinimaxConfig): string => Redacted.value(config.apiKey)
+
+/**
+ * The key was refused: is it the other region's, does this host want the other header, or is
+ * the key wrong? The same question goes to the other region's host, then to this host with
+ * the other header.
+ */
+const diagnose = (http: HttpClient.HttpClient, config: MinimaxConfig, question: "messages" | "quota", model: string, nowMs: number) =>
+  Effect.gen(function*() {
+    const other = otherRegion(config.region)
+    const otherHost = config.regionHosts[other]
+    const ask = (host: string, header: "bearer" | "x-api-key" | "both") =>
+      question === "quota"
+        ? Effect.map(askQuota(http, host, config.apiKey, nowMs), (answer) => answer.answer)
+        : askMessages(http, `${host}/anthropic`, config.apiKey, header, model)
+    const checks: Array<AuthDiagnosis["checks"][number]> = []
+    const inOtherRegion = yield* ask(otherHost, config.authHeader)
+    checks.push({ host: otherHost, header: config.authHeader, question, answer: inOtherRegion })
+    if (inOtherRegion === "accepted") {
+      const fix = config.baseUrlSet ? `"region": "${other}", and base_url on ${otherHost}` : `"region": "${other}"`
+      return { verdict: "wrong-region", fix, checks } satisfies AuthDiagnosis
+    }
+    const otherHeader = config.authHeader === "x-api-key" ? "bearer" : "x-api-key"
+    if (question === "messages" && config.authHeader !== "both") {
+      const withOtherHeader = yield* askMessages(http, config.baseUrl, config.apiKey, otherHeader, model)
+      checks.push({ host: new URL(config.baseUrl).origin, header: otherHeader, question, answer: withOtherHeader })
+      if (withOtherHeader === "accepted") return { verdict: "wrong-header", fix: `"auth_header": "${otherHeader}"`, checks } satisfies AuthDiagnosis
+    }
+    return { verdict: "wrong-key", fix: "api_key: the key is wrong or expired; copy it again from MiniMax's console", checks } satisfies AuthDiagnosis
   })

@@ -3,6 +3,7 @@
  */
 import { KEY_KIND_LABEL } from "../apiKey.ts"
 import type { ProbeReport } from "./Probe.ts"
+import type { QuotaWindow } from "./quota.ts"
 
 export const formatProbeReport = (report: ProbeReport, color: boolean): string => {
   const paint = (code: number) => (text: string) => color ? `\u001b[${code}m${text}\u001b[0m` : text
@@ -35,27 +36,75 @@ export const formatProbeReport = (report: ProbeReport, color: boolean): string =
   if (report.key.kind !== undefined) row("kind", `${KEY_KIND_LABEL[report.key.kind]}`)
   if (report.key.masked !== undefined) row("masked", report.key.masked)
 
+  if (report.usageError !== undefined) {
+    lines.push("")
+    lines.push(`${fail}: ${report.usageError}`)
+    return lines.join("\n") + "\n"
+  }
+
   if (report.endpoint !== undefined) {
     lines.push("endpoint")
     row("url", report.endpoint.url)
     row("reachable", report.endpoint.reachable ? `${ok} (${report.endpoint.latencyMs} ms)` : `${fail}: ${report.endpoint.error}`)
   }
 
+  if (report.quota !== undefined) {
+    lines.push("quota")
+    const quota = report.quota
+    if (quota.status === "none") row("plan", quota.reason)
+    else if (quota.status === "unreadable") row("plan", `could not be read from ${quota.host}: ${quota.reason}${quota.code === undefined ? "" : ` (${quota.code})`}`)
+    else if (quota.buckets.length === 0) row("plan", `${quota.host} lists no bucket in this plan`)
+    else {
+      for (const bucket of quota.buckets) {
+        for (const window of bucket.windows) row(window.window === "current" ? bucket.name : "", describeWindow(window, report.checkedAt))
+      }
+    }
+  }
+
   lines.push("models")
   for (const model of report.models) {
-    if (model.ok) row(model.id, `${ok}, first token after ${model.ttftMs} ms`)
-    else {
+    if (model.ok) {
+      row(model.id, `${ok}, first token after ${model.ttftMs} ms`)
+      if (model.answeredBy !== undefined) lines.push(`  ${" ".repeat(12)} ${paint(33)(`warning: ${model.answeredBy} answered, not ${model.id}`)}`)
+    } else {
       const f = model.failure!
       const code = f.upstream?.code === undefined ? "" : ` (MiniMax ${f.upstream.code})`
       row(model.id, `${fail}: ${f.tag}${code}: ${f.message}`)
       if (f.hint) lines.push(`  ${" ".repeat(12)} ${dim(`hint: ${f.hint}`)}`)
     }
   }
-  if (report.region !== undefined) {
-    lines.push("region check")
-    row(report.region.checked, report.region.verdict)
+  if (report.auth !== undefined) {
+    lines.push("key check")
+    for (const check of report.auth.checks) row(check.answer, `${check.host} (${check.question}, ${check.header})`)
+    const verdict = { "wrong-region": "the key belongs to the other region", "wrong-header": "the host wants the other auth header", "wrong-key": "no host accepts the key" }[report.auth.verdict]
+    row("verdict", `${verdict}: set ${report.auth.fix} in config.json`)
   }
   lines.push("")
   lines.push(report.ok ? `${ok}: ${report.models[0]?.id} answers.` : `${fail}: see the lines above.`)
   return lines.join("\n") + "\n"
+}
+
+/** "in 2 h 14 min" */
+export const inDuration = (ms: number): string => {
+  const minutes = Math.round(ms / 60_000)
+  if (minutes < 60) return `in ${minutes} min`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `in ${hours} h ${minutes % 60} min`
+  return `in ${Math.floor(hours / 24)} d ${hours % 24} h`
+}
+
+const describeWindow = (window: QuotaWindow, checkedAt: number): string => {
+  const left = window.state === "unlimited"
+    ? "unlimited"
+    : window.state === "exhausted"
+    ? "exhausted (0 % left)"
+    : window.leftPercent !== undefined
+    ? `${window.leftPercent} % left`
+    : window.total !== undefined
+    ? `${window.total - (window.used ?? 0)} of ${window.total} left`
+    : "left: unknown"
+  const reset = window.resetsAt === undefined
+    ? ""
+    : `, resets ${new Date(window.resetsAt).toLocaleString()} (${inDuration(window.resetsInMs ?? window.resetsAt - checkedAt)})`
+  return `${window.window === "current" ? "window" : "week"}: ${left}${reset}`
 }

@@ -11,6 +11,7 @@ import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, S
 import { type Catalog, mergeCatalog } from "../catalog.ts"
 import { unsendableCharacterOf } from "../apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
+import { type Hosts, type Region, RegionHosts } from "./RegionHosts.ts"
 
 export const PLUGIN_ID = "plexum-minimax-provider"
 export const PLUGIN_VERSION = "0.1.0"
@@ -19,13 +20,11 @@ export const PLUGIN_VERSION = "0.1.0"
 export const MAX_CONFIG_BYTES = 1024 * 1024
 export const CONFIG_READ_TIMEOUT_MS = 2_000
 
-export type Region = "global" | "cn"
+export type { Region } from "./RegionHosts.ts"
 export type AuthHeaderMode = "bearer" | "x-api-key" | "both"
 
-export const REGION_BASE_URLS: Record<Region, string> = {
-  global: "https://api.minimax.io/anthropic",
-  cn: "https://api.minimaxi.com/anthropic"
-}
+/** The Messages base under a region's API host. */
+export const baseUrlOf = (host: string): string => `${host}/anthropic`
 
 export const DEFAULTS = {
   maxTokensDefault: 4096,
@@ -44,6 +43,10 @@ export interface MinimaxConfig {
   readonly region: Region
   /** Normalised: no trailing `/` and no trailing `/v1`. */
   readonly baseUrl: string
+  /** base_url was set (file or environment); else it is the region host's `/anthropic`. */
+  readonly baseUrlSet: boolean
+  /** The two regions' API hosts (RegionHosts, or config.json's `region_hosts`). */
+  readonly regionHosts: Hosts
   readonly maxTokensDefault: number
   readonly authHeader: AuthHeaderMode
   readonly requestTimeoutMs: number
@@ -71,6 +74,7 @@ const ConfigFile = Schema.Struct({
   api_key: Schema.optionalKey(Schema.String),
   region: Schema.optionalKey(Schema.Literals(["global", "cn"])),
   base_url: Schema.optionalKey(Schema.String),
+  region_hosts: Schema.optionalKey(Schema.Struct({ global: Schema.optionalKey(Schema.String), cn: Schema.optionalKey(Schema.String) })),
   max_tokens_default: Schema.optionalKey(positiveInt),
   auth_header: Schema.optionalKey(Schema.Literals(["bearer", "x-api-key", "both"])),
   request_timeout_ms: Schema.optionalKey(positiveInt),
@@ -119,6 +123,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
 }>()("plexum-minimax-provider/PluginConfig") {
   static readonly make = Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const defaultHosts = yield* RegionHosts
     const env = yield* Effect.all({
       plexumHome: Config.option(Config.String("PLEXUM_HOME")),
       home: Config.option(Config.String("HOME")),
@@ -234,7 +239,16 @@ export class PluginConfig extends Context.Service<PluginConfig, {
 
         const envBase = nonEmpty(env.baseUrl)
         const baseSource = Option.isSome(envBase) ? "MINIMAX_BASE_URL" : `${path} field base_url`
-        const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? REGION_BASE_URLS[region]
+        const hosts: Record<Region, string> = { ...defaultHosts }
+        for (const each of ["global", "cn"] as const) {
+          const raw = file.region_hosts?.[each]
+          if (raw === undefined) continue
+          const host = normaliseBaseUrl(raw)
+          if (!host.ok) return yield* invalid(`${path} field region_hosts.${each} ${host.why}`)
+          hosts[each] = host.url
+        }
+        const baseUrlSet = Option.isSome(envBase) || file.base_url !== undefined
+        const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? baseUrlOf(hosts[region])
         const base = normaliseBaseUrl(rawBase)
         if (!base.ok) return yield* invalid(`${baseSource} ${base.why}`)
 
@@ -243,6 +257,8 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           apiKey: Redacted.make(key, { label: "MINIMAX_API_KEY" }),
           region,
           baseUrl: base.url,
+          baseUrlSet,
+          regionHosts: hosts,
           maxTokensDefault: file.max_tokens_default ?? DEFAULTS.maxTokensDefault,
           authHeader: file.auth_header ?? DEFAULTS.authHeader,
           requestTimeoutMs: file.request_timeout_ms ?? DEFAULTS.requestTimeoutMs,
@@ -256,6 +272,6 @@ export class PluginConfig extends Context.Service<PluginConfig, {
     return PluginConfig.of({ locate, load, environmentKey: Option.map(nonEmpty(env.apiKey), (key) => key.trim()) })
   })
 
-  /** Needs a FileSystem; reads the environment through the current ConfigProvider. */
+  /** Needs a FileSystem and RegionHosts; reads the environment through the current ConfigProvider. */
   static readonly layer = Layer.effect(PluginConfig, PluginConfig.make)
 }

@@ -63,9 +63,12 @@ export class SelfHeal extends Context.Service<SelfHeal, {
     configured: A,
     attempt: (value: A) => Effect.Effect<X, MinimaxFailure>
   ) => Effect.Effect<X, MinimaxFailure>
+  /** What was learned for (`rule`, `scope`) in place of `configured`, if anything. */
+  readonly learned: <A extends string>(rule: HealRule<A>, scope: string, configured: A) => Effect.Effect<A | undefined>
 }>()("plexum-minimax-provider/SelfHeal") {
   static readonly make = Effect.sync(() => {
     const learned = new Map<string, string>()
+    const keyOf = (rule: { readonly name: string }, scope: string, configured: string) => `${rule.name}\u0000${scope}\u0000${configured}`
     const heal = <A extends string, X>(
       rule: HealRule<A>,
       scope: string,
@@ -73,7 +76,7 @@ export class SelfHeal extends Context.Service<SelfHeal, {
       attempt: (value: A) => Effect.Effect<X, MinimaxFailure>
     ) =>
       Effect.suspend(() => {
-        const key = `${rule.name}\u0000${scope}\u0000${configured}`
+        const key = keyOf(rule, scope, configured)
         const current = (learned.get(key) ?? configured) as A
         return attempt(current).pipe(
           Effect.catch((failure) => {
@@ -94,7 +97,11 @@ export class SelfHeal extends Context.Service<SelfHeal, {
           })
         )
       })
-    return SelfHeal.of({ heal })
+    return SelfHeal.of({
+      heal,
+      learned: <A extends string>(rule: HealRule<A>, scope: string, configured: A) =>
+        Effect.sync(() => learned.get(keyOf(rule, scope, configured)) as A | undefined)
+    })
   })
 
   static readonly layer = Layer.effect(SelfHeal, SelfHeal.make)

@@ -1,0 +1,66 @@
+/**
+ * The probe's own questions to a MiniMax host, with an explicit header and no self-heal: does
+ * this host accept this key this way, and what is left of the plan. Network trouble is an
+ * answer too, never a failure.
+ */
+import { Effect, Redacted } from "effect"
+import { HttpClient, HttpClientRequest } from "effect/http"
+import { MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
+import { authorize } from "../services/MinimaxClient.ts"
+import type { AuthHeaderMode } from "../services/PluginConfig.ts"
+import { type QuotaReading, readQuota } from "./quota.ts"
+
+/** A person is waiting: no question may take longer than this. */
+export const PROBE_TIMEOUT_MS = 15_000
+
+export type KeyAnswer = "accepted" | "refused" | "unreachable"
+
+const run = (http: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+  http.execute(request).pipe(
+    Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+    Effect.timeout(PROBE_TIMEOUT_MS)
+  )
+
+/** Whether `{baseUrl}/v1/messages` lets `key` through under `mode` (anything but 401/403 does). */
+export const askMessages = (
+  http: HttpClient.HttpClient,
+  baseUrl: string,
+  key: Redacted.Redacted<string>,
+  mode: AuthHeaderMode,
+  model: string
+): Effect.Effect<KeyAnswer> =>
+  HttpClientRequest.post(`${baseUrl}/v1/messages`).pipe(
+    HttpClientRequest.setHeaders({ "anthropic-version": "2023-06-01", accept: "text/event-stream" }),
+    HttpClientRequest.bodyText(JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: "user", content: "ping" }] }), "application/json"),
+    authorize(mode, key),
+    (request) => run(http, request),
+    Effect.map((response): KeyAnswer => response.status === 401 || response.status === 403 ? "refused" : "accepted"),
+    Effect.scoped,
+    Effect.orElseSucceed((): KeyAnswer => "unreachable")
+  )
+
+export interface QuotaAnswer {
+  readonly answer: KeyAnswer | "unreadable"
+  readonly reading?: QuotaReading
+}
+
+/** `GET {host}/v1/token_plan/remains` with the Bearer key; 1004 and 2049 mean the key was refused. */
+export const askQuota = (http: HttpClient.HttpClient, host: string, key: Redacted.Redacted<string>, nowMs: number): Effect.Effect<QuotaAnswer> =>
+  HttpClientRequest.get(`${host}/v1/token_plan/remains`).pipe(
+    HttpClientRequest.bearerToken(key),
+    (request) => run(http, request),
+    Effect.flatMap((response) => Effect.map(response.text, (text) => text.slice(0, MAX_ERROR_BODY_BYTES))),
+    Effect.map((text): QuotaAnswer => {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        return { answer: "unreadable", reading: { _tag: "Unreadable", reason: "the answer is not JSON" } }
+      }
+      const reading = readQuota(json, nowMs)
+      if (reading._tag === "Refused" && (reading.code === 1004 || reading.code === 2049)) return { answer: "refused", reading }
+      return { answer: reading._tag === "Unreadable" ? "unreadable" : "accepted", reading }
+    }),
+    Effect.scoped,
+    Effect.orElseSucceed((): QuotaAnswer => ({ answer: "unreachable" }))
+  )
