@@ -11,5 +11,5 @@ export const bigTurn = thinkingThenText({
   seed: "bench"
 })
 
-/** The fake's reply carrying it, written in 16 KiB chunks. */
-export const bigTurnReply = { kind: "sse" as const, raw: encodeSse(bigTurn.frames), chunkSize: 16_384 }
+/** The fake's reply carrying it, written in 64 KiB reads (the condition of issue 16's a2). */
+export const bigTurnReply = { kind: "sse" as const, raw: encodeSse(bigTurn.frames), chunkSize: 65_536 }

@@ -287,7 +287,8 @@ describe("backpressure", () => {
   it.live("when the host stops reading stdout, the plugin stops pulling from upstream, then finishes when it reads again", () =>
     Effect.gen(function*() {
       const fake = yield* fakeMinimax()
-      const huge = thinkingThenText({ model: "MiniMax-M2.7", thinking: "t".repeat(200_000), text: "x".repeat(200_000), seed: "huge" })
+      // More output than stdout's pipe, the plugin's queue and the loopback socket buffers hold, with deltas of one read joined.
+      const huge = thinkingThenText({ model: "MiniMax-M2.7", thinking: "t".repeat(200_000), text: "x".repeat(8_000_000), seed: "huge", pieceSize: 64 })
       fake.script({ kind: "sse", raw: encodeSse(huge.frames), chunkSize: 16_384 })
       const host = yield* pluginAgainst(fake, PAY_KEY)
       yield* host.pauseOutput

@@ -12,6 +12,7 @@ import { parseJsonExact, type TurnEvent } from "@plexum/sdk"
 import { Array as Arr, Cause, Clock, Effect, Latch, Pull, Stream } from "effect"
 import { type AnthropicEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
 import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents, type TurnShape } from "./BlockReducer.ts"
+import { coalesceDeltas } from "./coalesceDeltas.ts"
 import { readCompactDelta } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
@@ -108,7 +109,8 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
     const parsed = sse.feed(chunk)
     if (parsed._tag === "TooLarge") return { events: [], fault: { _tag: "TooLarge", maxEventSize: parsed.maxEventSize }, completedLine: false }
     const decoded = decodeEvents(parsed.events)
-    return reduce(decoded.events, decoded.fault, parsed.completedLine)
+    const outcome = reduce(decoded.events, decoded.fault, parsed.completedLine)
+    return { ...outcome, events: coalesceDeltas(outcome.events) }
   }
   const end = (): ChunkOutcome => {
     const last = sse.end()

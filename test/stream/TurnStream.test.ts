@@ -3,6 +3,7 @@
  * line ends, yields the same TurnEvents.
  */
 import { assert, describe, it } from "@effect/vitest"
+import type { TurnEvent } from "@plexum/sdk"
 import { Effect, Schema, Stream } from "effect"
 import {
   cutAt,
@@ -17,6 +18,7 @@ import {
   toolUseBlock
 } from "../../fake/transcripts.ts"
 import type { StreamFault } from "../../src/stream/StreamFault.ts"
+import { coalesceDeltas } from "../../src/stream/coalesceDeltas.ts"
 import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
 
 const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>) =>
@@ -50,9 +52,10 @@ describe("TurnStream", () => {
     [Schema.Array(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 97 }))), Schema.Boolean],
     ([sizes, crlf]) =>
       Effect.gen(function*() {
+        // Deltas of one read go out as one event, so the grouping follows the chunking; joined, they are the same.
         const reference = yield* pipeline([encodeSse(frames)])
         const chunked = yield* pipeline(chunk(encodeSse(frames, crlf ? "\r\n" : "\n"), sizes))
-        assert.deepStrictEqual(chunked, reference)
+        assert.deepStrictEqual(coalesceDeltas(chunked), coalesceDeltas(reference))
         assert.strictEqual(reference.at(-1)?.type, "turn_stop")
       }),
     { arbitrary: { runs: 150 } }
@@ -64,7 +67,7 @@ describe("TurnStream", () => {
       const messy = "\uFEFFretry: 3000\n: a comment\n\nevent: mystery\ndata: {\"type\":\"mystery\",\n" +
         "data: \"x\":1}\n\n" + encodeSse(frames, "\r")
       const result = yield* pipeline(chunk(messy, [5, 13]))
-      assert.deepStrictEqual(result, reference)
+      assert.deepStrictEqual(coalesceDeltas(result), coalesceDeltas(reference))
     }))
 
   it.effect("fails with a protocol fault on invalid JSON in data, after the events before it", () =>
@@ -88,5 +91,20 @@ describe("TurnStream", () => {
       const events = yield* pipeline(chunk(encodeSse(transcript.frames), [65536]))
       const text = events.flatMap((e) => e.type === "block_stop" && e.block.type === "text" ? [e.block.text] : [])
       assert.deepStrictEqual(text, [`\n\n${big}`])
+    }))
+
+  it.effect("deltas decoded from one read go out as one event; deltas arriving in separate reads are not joined", () =>
+    Effect.gen(function*() {
+      const text = encodeSse([
+        messageStart("MiniMax-M2.7", "0123456789abcdef0123456789abcdef"),
+        ...textBlock(0, ["Hel", "lo", ", wor", "ld"]),
+        ...messageEnd("end_turn", { input_tokens: 1, output_tokens: 2 })
+      ])
+      const deltas = (events: ReadonlyArray<TurnEvent>) => events.flatMap((e) => e.type === "text_delta" ? [e.text] : [])
+      assert.deepStrictEqual(deltas(yield* pipeline([text])), ["Hello, world"])
+      const perFrame = text.split(/(?<=\n\n)/)
+      assert.deepStrictEqual(deltas(yield* pipeline(perFrame)), ["Hel", "lo", ", wor", "ld"])
+      const two = [perFrame.slice(0, 4).join(""), perFrame.slice(4).join("")]
+      assert.deepStrictEqual(deltas(yield* pipeline(two)), ["Hello", ", world"])
     }))
 })
