@@ -10,6 +10,7 @@
  *   b. cold start: spawn → initialize answered, against bare `node -e 0` of the same binary
  *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns, median of 5 fresh plugins
  *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt
+ *   e. steady state: RSS of a fresh plugin after 1000 and 3000 small sequential turns
  *
  * Targets are issue 16's. Every run checks that the streamed turn's content is right: the folded
  * deltas and the response's blocks equal the upstream's.
@@ -27,6 +28,7 @@ import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, plugi
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 const MEMORY_RUNS = 5
+const STEADY_TURNS = 3000
 
 const median = (values: ReadonlyArray<number>) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -39,6 +41,11 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
 const eventCount = bigTurn.frames.length
+
+const currentRssMiB = (pid: number) => {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return match === null ? 0 : Number(match[1]) / 1024
+}
 
 const peakRssMiB = (pid: number) => {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
@@ -181,6 +188,24 @@ const program = Effect.gen(function*() {
   rows.splice(rows.length - 2, 0,
     { name: `c. peak RSS, 32 concurrent 20k-event turns (median of ${MEMORY_RUNS}, MiB)`, value: `${round(rss)}`, target: "≤ 160", pass: rss <= 160 },
     { name: `c. highest of the ${MEMORY_RUNS} (MiB)`, value: `${round(Math.max(...peaks))}`, target: "", pass: true })
+
+  // e. steady state: a fresh plugin, 3000 small sequential turns; RSS after 1000 and after 3000.
+  const steady = yield* Effect.scoped(Effect.gen(function*() {
+    const plugin = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
+    const after: Array<number> = []
+    for (let i = 1; i <= STEADY_TURNS; i++) {
+      const { result } = yield* plugin.turnCollect(`e${i}`, userTurn(`small turn ${i}`))
+      if (result.content.length !== 2) return yield* Effect.die(new Error(`steady-state turn ${i} has the wrong content`))
+      if (i === STEADY_TURNS / 3 || i === STEADY_TURNS) after.push(currentRssMiB(plugin.pid))
+    }
+    return after
+  }))
+  const [rss1000, rss3000] = steady as [number, number]
+  rows.push(
+    { name: `e. RSS after ${STEADY_TURNS / 3} small sequential turns (MiB)`, value: `${round(rss1000)}`, target: "", pass: true },
+    { name: `e. RSS after ${STEADY_TURNS} small sequential turns (MiB)`, value: `${round(rss3000)}`, target: "≤ 128", pass: rss3000 <= 128 },
+    { name: `e. RSS after ${STEADY_TURNS} / after ${STEADY_TURNS / 3}`, value: `${round(rss3000 / rss1000, 2)}`, target: "≤ 1.10", pass: rss3000 / rss1000 <= 1.1 }
+  )
   return rows
 })
 
