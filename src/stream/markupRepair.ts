@@ -128,30 +128,24 @@ export const scanMarkup = (state: ScanState, delta: string): ScanStep => {
         buffer = buffer.slice(open + TOOL_CALL_OPEN.length)
         continue
       }
-      case "toolCall": {
-        const close = buffer.indexOf(TOOL_CALL_CLOSE)
-        if (close < 0) {
-          if (buffer.length <= MAX_MARKUP_CHARS) return { state: { phase, buffer }, pieces }
-          pushText(pieces, TOOL_CALL_OPEN + buffer)
-          return { state: { phase: "text", buffer: "" }, pieces }
-        }
-        const invokes = parseInvokes(buffer.slice(0, close))
-        if (invokes === undefined) pushText(pieces, TOOL_CALL_OPEN + buffer.slice(0, close + TOOL_CALL_CLOSE.length))
-        else pieces.push({ kind: "toolCall", invokes })
-        phase = "text"
-        buffer = buffer.slice(close + TOOL_CALL_CLOSE.length)
-        continue
-      }
+      case "toolCall":
       case "think": {
-        const close = buffer.indexOf(THINK_CLOSE)
-        if (close < 0) {
+        const [open, close] = phase === "toolCall" ? [TOOL_CALL_OPEN, TOOL_CALL_CLOSE] : [THINK_OPEN, THINK_CLOSE]
+        const end = buffer.indexOf(close)
+        if (end < 0) {
           if (buffer.length <= MAX_MARKUP_CHARS) return { state: { phase, buffer }, pieces }
-          pushText(pieces, THINK_OPEN + buffer)
+          pushText(pieces, open + buffer)
           return { state: { phase: "text", buffer: "" }, pieces }
         }
-        pieces.push({ kind: "thinking", thinking: buffer.slice(0, close) })
+        const content = buffer.slice(0, end)
+        if (phase === "think") pieces.push({ kind: "thinking", thinking: content })
+        else {
+          const invokes = parseInvokes(content)
+          if (invokes === undefined) pushText(pieces, open + content + close)
+          else pieces.push({ kind: "toolCall", invokes })
+        }
         phase = "text"
-        buffer = buffer.slice(close + THINK_CLOSE.length)
+        buffer = buffer.slice(end + close.length)
         continue
       }
     }
