@@ -6,7 +6,7 @@
 import { Effect, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
-import { authorize } from "../services/MinimaxClient.ts"
+import { authorize, readCapped } from "../services/MinimaxClient.ts"
 import type { AuthHeaderMode } from "../services/PluginConfig.ts"
 import { type QuotaReading, readQuota } from "./quota.ts"
 
@@ -49,7 +49,7 @@ export const askQuota = (http: HttpClient.HttpClient, host: string, key: Redacte
   HttpClientRequest.get(`${host}/v1/token_plan/remains`).pipe(
     HttpClientRequest.bearerToken(key),
     (request) => run(http, request),
-    Effect.flatMap((response) => Effect.map(response.text, (text) => text.slice(0, MAX_ERROR_BODY_BYTES))),
+    Effect.flatMap((response) => readCapped(response, MAX_ERROR_BODY_BYTES)),
     Effect.map((text): QuotaAnswer => {
       let json: unknown
       try {

@@ -78,7 +78,7 @@ const isLocal = (error: HttpClientError.HttpClientError): boolean => {
 }
 
 /** Reads at most `maxBytes` of a body as text; the rest of an endless body is never read. */
-const readCapped = (response: HttpClientResponse.HttpClientResponse, maxBytes: number) =>
+export const readCapped = (response: HttpClientResponse.HttpClientResponse, maxBytes: number) =>
   Effect.suspend(() => {
     const chunks: Array<Uint8Array> = []
     let size = 0
