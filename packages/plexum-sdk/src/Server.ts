@@ -19,8 +19,12 @@ import {
 import { emptyTurnResultFold, foldTurnEvents, turnResultOf } from "./TurnResultFold.ts"
 import { makeStdioTransport, type Transport } from "./Transport.ts"
 
-/** The protocol's bound on how long shutdown may take, less a margin for process exit. */
-const SHUTDOWN_FLUSH_MS = 1_500
+/**
+ * How long stopping may wait, for in-flight turns to be cancelled and then for queued output to
+ * reach a host that may still read it. Twice this, plus process exit, stays well within the
+ * protocol's 2 seconds: a host that stopped reading costs the flush wait, nothing more.
+ */
+const SHUTDOWN_FLUSH_MS = 1_000
 
 const formatIssues = SchemaIssue.makeFormatterStandardSchemaV1()
 
