@@ -11,6 +11,7 @@ import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, S
 import { type Catalog, mergeCatalog } from "../catalog.ts"
 import { unsendableCharacterOf } from "../apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
+import { secretScrubber } from "../failures/scrubSecret.ts"
 import { type Hosts, type Region, RegionHosts } from "./RegionHosts.ts"
 
 export const PLUGIN_ID = "plexum-minimax-provider"
@@ -251,6 +252,10 @@ export class PluginConfig extends Context.Service<PluginConfig, {
         const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? baseUrlOf(hosts[region])
         const base = normaliseBaseUrl(rawBase)
         if (!base.ok) return yield* invalid(`${baseSource} ${base.why}`)
+        const carriesKey = secretScrubber(key)
+        for (const [field, url] of [[baseSource, base.url], ...Object.entries(hosts).map(([r, h]) => [`${path} field region_hosts.${r}`, h])] as const) {
+          if (carriesKey(url) !== url) return yield* invalid(`${field} contains the API key; a URL must not carry it`, "Put the key in api_key only.")
+        }
 
         return {
           path,

@@ -91,6 +91,14 @@ describe("PluginConfig", () => {
       }
     }))
 
+  it.effect("hardening 2: a base_url or region host that carries the key is refused, without repeating it", () =>
+    Effect.gen(function*() {
+      const inPath = yield* failureOf(pluginDirWith(JSON.stringify({ api_key: KEY, base_url: `https://proxy.example/${KEY}/anthropic` })))
+      assert.include(inPath.message, "contains the API key")
+      const inHost = yield* failureOf(pluginDirWith(JSON.stringify({ api_key: KEY, region_hosts: { cn: `https://proxy.example/${KEY.slice(2, 20)}` } })))
+      assert.include(inHost.message, "region_hosts.cn")
+    }))
+
   it.effect("hardening 3: a FIFO, a link to /dev/zero and a file over 1 MiB are refused at once", () =>
     Effect.gen(function*() {
       const fifo = pluginDirWith()
