@@ -42,15 +42,13 @@ const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** di
 
 const eventCount = bigTurn.frames.length
 
-const currentRssMiB = (pid: number) => {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+/** A memory figure of /proc/<pid>/status in MiB: VmRSS now, VmHWM the peak. */
+const statusMiB = (pid: number, field: "VmRSS" | "VmHWM") => {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))
   return match === null ? 0 : Number(match[1]) / 1024
 }
-
-const peakRssMiB = (pid: number) => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-  return match === null ? 0 : Number(match[1]) / 1024
-}
+const currentRssMiB = (pid: number) => statusMiB(pid, "VmRSS")
+const peakRssMiB = (pid: number) => statusMiB(pid, "VmHWM")
 
 /**
  * Receives a turn the way a host relays one: every event read as it arrives and not kept,

@@ -192,18 +192,23 @@ const builder = (upstream: UpstreamDetails, retryAfterMs: number | undefined): B
   ...(retryAfterMs === undefined ? {} : { retryAfterMs })
 })
 
-/** A MiniMax error carried by an SSE `error` event, a 200 JSON body or a `base_resp`. */
-export const failureFromErrorBody = (
+/** The failure for a MiniMax error body: its code (in the message, else `base_resp`), then the status, then its type. */
+const fromErrorBody = (
   error: UpstreamErrorBody,
   context: FailureContext,
   nowMs: number,
-  status?: number
+  status: number | undefined,
+  retryAfterMs: number | undefined
 ): MinimaxFailure => {
   const said = error.message ?? ""
   const code = minimaxCodeOf(said) ?? error.code
   const upstream = compactUpstream({ httpStatus: status, code, type: error.type, message: said || undefined, requestId: error.requestId })
-  return fromAnswer(code, status, error.type, said, context, nowMs, builder(upstream, undefined))
+  return fromAnswer(code, status, error.type, said, context, nowMs, builder(upstream, retryAfterMs))
 }
+
+/** A MiniMax error carried by an SSE `error` event, a 200 JSON body or a `base_resp`. */
+export const failureFromErrorBody = (error: UpstreamErrorBody, context: FailureContext, nowMs: number, status?: number): MinimaxFailure =>
+  fromErrorBody(error, context, nowMs, status, undefined)
 
 /** A non-2xx HTTP answer. */
 export const failureFromHttp = (answer: HttpAnswer, context: FailureContext): MinimaxFailure => {
@@ -226,10 +231,7 @@ export const failureFromHttp = (answer: HttpAnswer, context: FailureContext): Mi
     return fromAnswer(undefined, answer.status, undefined, "", context, answer.nowMs, builder(upstream, retryAfterMs))
   }
   const error = { ...parsed.error, requestId: requestIdOf(answer.headers, context.scrub, parsed.error.requestId) }
-  const said = error.message ?? ""
-  const code = minimaxCodeOf(said) ?? error.code
-  const upstream = compactUpstream({ httpStatus: answer.status, code, type: error.type, message: said || undefined, requestId: error.requestId })
-  return fromAnswer(code, answer.status, error.type, said, context, answer.nowMs, builder(upstream, retryAfterMs))
+  return fromErrorBody(error, context, answer.nowMs, answer.status, retryAfterMs)
 }
 
 /** What a stream fault ends the turn with. A stream cut short is worth another try; a malformed one is not. */

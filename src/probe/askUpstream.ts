@@ -6,7 +6,7 @@
 import { Effect, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
-import { authorize, readCapped } from "../services/MinimaxClient.ts"
+import { authorize, MESSAGES_HEADERS, readCapped } from "../services/MinimaxClient.ts"
 import type { AuthHeaderMode } from "../services/PluginConfig.ts"
 import { type QuotaReading, readQuota } from "./quota.ts"
 
@@ -30,7 +30,7 @@ export const askMessages = (
   model: string
 ): Effect.Effect<KeyAnswer> =>
   HttpClientRequest.post(`${baseUrl}/v1/messages`).pipe(
-    HttpClientRequest.setHeaders({ "anthropic-version": "2023-06-01", accept: "text/event-stream" }),
+    HttpClientRequest.setHeaders(MESSAGES_HEADERS),
     HttpClientRequest.bodyText(JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: "user", content: "ping" }] }), "application/json"),
     authorize(mode, key),
     (request) => run(http, request),

@@ -30,6 +30,9 @@ import { authHeaderRule, SelfHeal, thinkingOnRule } from "./SelfHeal.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
 
+/** The headers every Messages request carries besides the key. */
+export const MESSAGES_HEADERS = { "anthropic-version": ANTHROPIC_VERSION, accept: "text/event-stream" } as const
+
 /** How long an error body may take to read. */
 const ERROR_BODY_TIMEOUT_MS = 5_000
 
@@ -118,7 +121,7 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
         HttpClient.mapRequest((request) =>
           request.pipe(
             HttpClientRequest.prependUrl(config.baseUrl),
-            HttpClientRequest.setHeaders({ "anthropic-version": ANTHROPIC_VERSION, accept: "text/event-stream" })
+            HttpClientRequest.setHeaders(MESSAGES_HEADERS)
           )
         ),
         HttpClient.mapRequestEffect((request) =>
