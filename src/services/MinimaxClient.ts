@@ -23,6 +23,7 @@ import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
 import { sseOfMessage } from "../stream/MessageBody.ts"
+import { decodeUtf8 } from "../stream/decodeUtf8.ts"
 import { MAX_EVENT_SIZE } from "../stream/SseDecoder.ts"
 import type { AuthHeaderMode, MinimaxConfig } from "./PluginConfig.ts"
 import type { ThinkingOn } from "../translate/toAnthropicRequest.ts"
@@ -181,7 +182,7 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
               ? jsonBody(response, context)
               : Effect.succeed(response.stream.pipe(
                 Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(error.reason._tag))),
-                Stream.decodeText
+                decodeUtf8
               ))
           )
         )

@@ -8,7 +8,9 @@
  * test/stream/CompactDelta.test.ts checks the two agree on any value and any edit.
  *
  * Every check is a fixed-prefix comparison or one linear scan: nothing recurses or backtracks in
- * proportion to the delta, whose text may be megabytes long.
+ * proportion to the delta, whose text may be megabytes long. A prefix is compared as a slice
+ * (`slice(…) === PREFIX`): `startsWith` on the parser's sliced strings took five times as long,
+ * and was half the cost of reading a delta.
  */
 import type { ContentBlockDeltaEvent } from "./AnthropicEvent.ts"
 
@@ -16,13 +18,24 @@ const PREFIX = `{"type":"content_block_delta","index":`
 const TEXT_MIDDLE = `,"delta":{"type":"text_delta","text":"`
 const THINKING_MIDDLE = `,"delta":{"type":"thinking_delta","thinking":"`
 const SUFFIX = `"}}`
-/** What a JSON string's body may not hold unescaped: a quote, a backslash, a control character. */
-const FORBIDDEN = /["\\\u0000-\u001f]/
+const QUOTE = 34
+const BACKSLASH = 92
 const MAX_INDEX_DIGITS = 9
+
+const hasAt = (data: string, at: number, part: string) => data.slice(at, at + part.length) === part
+
+/** Whether a JSON string's body holds a quote, a backslash or a control character, which need escapes. */
+const needsEscapes = (body: string): boolean => {
+  for (let i = 0; i < body.length; i++) {
+    const code = body.charCodeAt(i)
+    if (code < 32 || code === QUOTE || code === BACKSLASH) return true
+  }
+  return false
+}
 
 /** The compact text or thinking delta in `data`, or `undefined` when `data` is written any other way. */
 export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefined => {
-  if (!data.startsWith(PREFIX) || !data.endsWith(SUFFIX)) return undefined
+  if (!hasAt(data, 0, PREFIX) || !data.endsWith(SUFFIX)) return undefined
   let position = PREFIX.length
   let index = 0
   const first = position
@@ -31,17 +44,16 @@ export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefin
   }
   const digits = position - first
   if (digits === 0 || digits > MAX_INDEX_DIGITS || (digits > 1 && data.charCodeAt(first) === 48)) return undefined
-  const isText = data.startsWith(TEXT_MIDDLE, position)
-  if (!isText && !data.startsWith(THINKING_MIDDLE, position)) return undefined
+  const isText = hasAt(data, position, TEXT_MIDDLE)
+  if (!isText && !hasAt(data, position, THINKING_MIDDLE)) return undefined
   const start = position + (isText ? TEXT_MIDDLE : THINKING_MIDDLE).length
   const end = data.length - SUFFIX.length
   if (end < start) return undefined
   const body = data.slice(start, end)
   let value: string
-  if (body.indexOf("\\") < 0) {
-    if (FORBIDDEN.test(body)) return undefined
-    value = body
-  } else {
+  if (!needsEscapes(body)) value = body
+  else if (body.indexOf("\\") < 0) return undefined
+  else {
     try {
       value = JSON.parse(`"${body}"`) as string
     } catch {
@@ -52,3 +64,13 @@ export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefin
     ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
     : { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: value } }
 }
+
+/** The text a compact delta carries. */
+export const deltaText = (event: ContentBlockDeltaEvent): string =>
+  event.delta.type === "text_delta" ? event.delta.text ?? "" : event.delta.type === "thinking_delta" ? event.delta.thinking ?? "" : ""
+
+/** A compact delta of the same block and kind carrying `text` instead. */
+export const joinedDelta = (event: ContentBlockDeltaEvent, text: string): ContentBlockDeltaEvent =>
+  event.delta.type === "text_delta"
+    ? { type: "content_block_delta", index: event.index, delta: { type: "text_delta", text } }
+    : { type: "content_block_delta", index: event.index, delta: { type: "thinking_delta", thinking: text } }

@@ -28,6 +28,10 @@ const CR = 13
 const SPACE = 32
 const COLON = 58
 const BOM = "\uFEFF"
+const D = 100
+const E = 101
+const DATA = "data:"
+const EVENT = "event:"
 
 /**
  * A copy of `text` that does not keep the chunk it was cut from alive. V8 keeps a slice of 13 or
@@ -56,21 +60,44 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
   /** Its data lines from earlier chunks, detached from them. */
   let carried: string | undefined
 
+  const dispatch = (out: Array<SseEvent>) => {
+    const all = carried === undefined ? data : data === undefined ? carried : `${carried}\n${data}`
+    if (all !== undefined) out.push({ event: eventName === "" ? "message" : eventName, data: all })
+    eventName = ""
+    data = undefined
+    carried = undefined
+  }
+  const addData = (value: string) => {
+    data = data === undefined ? value : `${data}\n${value}`
+  }
+
   const line = (text: string, out: Array<SseEvent>) => {
-    if (text.length === 0) {
-      const all = carried === undefined ? data : data === undefined ? carried : `${carried}\n${data}`
-      if (all !== undefined) out.push({ event: eventName === "" ? "message" : eventName, data: all })
-      eventName = ""
-      data = undefined
-      carried = undefined
-      return
-    }
+    if (text.length === 0) return dispatch(out)
     if (text.charCodeAt(0) === COLON) return
     const colon = text.indexOf(":")
     const field = colon < 0 ? text : text.slice(0, colon)
     const value = colon < 0 ? "" : text.slice(text.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1)
-    if (field === "data") data = data === undefined ? value : `${data}\n${value}`
+    if (field === "data") addData(value)
     else if (field === "event") eventName = value
+  }
+
+  /**
+   * The line `chunk[start, end)`, read in place: a `data:` or `event:` line (nearly all of
+   * them) gives its value as one slice of the chunk, without a string for the whole line.
+   */
+  const lineIn = (chunk: string, start: number, end: number, out: Array<SseEvent>) => {
+    if (start === end) return dispatch(out)
+    const first = chunk.charCodeAt(start)
+    if (first === D && end - start >= DATA.length && chunk.slice(start, start + DATA.length) === DATA) {
+      const from = start + DATA.length
+      return addData(chunk.slice(from < end && chunk.charCodeAt(from) === SPACE ? from + 1 : from, end))
+    }
+    if (first === E && end - start >= EVENT.length && chunk.slice(start, start + EVENT.length) === EVENT) {
+      const from = start + EVENT.length
+      eventName = chunk.slice(from < end && chunk.charCodeAt(from) === SPACE ? from + 1 : from, end)
+      return
+    }
+    line(chunk.slice(start, end), out)
   }
 
   const feed = (chunk: string): SseFeed => {
@@ -97,14 +124,13 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
         partialLength += chunk.length - position
         break
       }
-      let text = chunk.slice(position, end)
       if (partial.length > 0) {
-        partial.push(text)
-        text = partial.join("")
+        partial.push(chunk.slice(position, end))
+        const text = partial.join("")
         partial = []
         partialLength = 0
-      }
-      line(text, out)
+        line(text, out)
+      } else lineIn(chunk, position, end, out)
       completedLine = true
       position = end + 1
       if (end === nextCr) {

@@ -21,8 +21,8 @@ import type { StreamFault } from "../../src/stream/StreamFault.ts"
 import { coalesceDeltas } from "../../src/stream/coalesceDeltas.ts"
 import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
 
-const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>) =>
-  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
+const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>, repairMarkup = false) =>
+  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, repairMarkup, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
     Stream.runCollect
   )
 
@@ -59,6 +59,30 @@ describe("TurnStream", () => {
         assert.strictEqual(reference.at(-1)?.type, "turn_stop")
       }),
     { arbitrary: { runs: 150 } }
+  )
+
+  it.effect.prop(
+    "deltas joined while decoding a read relay what the deltas read one by one relay: stop sequences and markup repair included",
+    [Schema.Array(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 400 }))), Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 7 }))],
+    ([sizes, tokenSize]) =>
+      Effect.gen(function*() {
+        const text = "Plan: <think>why</think>call <minimax:tool_call><invoke name=\"f\"><parameter name=\"a\">1</parameter></invoke></minimax:tool_call> then STOP here"
+        const withMarkup = encodeSse([
+          messageStart("MiniMax-M2.7", "0123456789abcdef0123456789abcdef"),
+          ...thinkingBlock(0, tokenize("Think ✓ about \"it\"", tokenSize), "9f".repeat(32)),
+          ...textBlock(1, tokenize(text, tokenSize)),
+          ...messageEnd("end_turn", { input_tokens: 5, output_tokens: 9 })
+        ])
+        for (const stops of [undefined, ["STOP"], ["ST", "<invoke name"]]) {
+          const oneByOne = yield* pipeline(withMarkup.split(/(?<=\n\n)/), stops, true)
+          const chunked = yield* pipeline(chunk(withMarkup, sizes), stops, true)
+          assert.deepStrictEqual(coalesceDeltas(chunked), coalesceDeltas(oneByOne))
+          const last = oneByOne.at(-1)
+          if (stops?.[0] === "STOP") assert.deepInclude(last, { type: "turn_stop", stopReason: "stop_sequence", stopSequence: "STOP" })
+          if (stops === undefined) assert.isTrue(oneByOne.some((e) => e.type === "block_start" && e.block.type === "tool_use"))
+        }
+      }),
+    { arbitrary: { runs: 100 } }
   )
 
   it.effect("tolerates CR-only line ends, a BOM, comments, multi-line data, retry: and unknown events", () =>
