@@ -1,16 +1,18 @@
-// Bundles src/main.ts into dist/plugin.js (one file, ESM) behind a small launcher, dist/main.js,
-// and the command line a person uses (src/cli/runCli.ts) into dist/cli.js, which main.ts imports
-// only when it is given arguments: serving the protocol never compiles the CLI.
+// Bundles the plugin into dist/ behind a small launcher, dist/main.js: the entry points
+// plugin.js (serving, src/main.ts) and cli.js (--probe and --help, src/cli/runCli.ts, imported
+// by main.ts only when it is given arguments), and the chunks they share or import lazily
+// (dist/chunks/, named by content). What serving loads before `initialize` is effect, the SDK
+// and the plugin's own code: undici and the node:http/https/tls it brings are a chunk of their
+// own, imported by the first request, as the CLI is by the first argument.
 // A bundle starts several times faster than loading effect's modules one by one, and the
 // launcher turns on Node's compile cache before the bundle is compiled, so that later starts
 // skip compiling it (a cache enabled from inside the bundle only helps modules loaded after it).
 // bench/RESULTS.md has the numbers.
 import { rmSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
-
-const CLI = /[\\/]cli[\\/]runCli\.ts$/
 
 const common = {
   bundle: true,
@@ -31,15 +33,17 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/plugin.js",
+  entryPoints: { plugin: "src/main.ts", cli: "src/cli/runCli.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   plugins: [{
-    name: "cli-bundle",
-    setup: (plugin) => plugin.onResolve({ filter: CLI }, () => ({ path: "./cli.js", external: true }))
+    name: "undici-exports",
+    setup: (plugin) =>
+      plugin.onResolve({ filter: /^\.\/Undici\.js$/ }, ({ importer }) =>
+        importer.includes("@effect/platform-node") ? { path: resolve("scripts/undiciExports.mjs") } : undefined)
   }]
 })
-
-await build({ ...common, entryPoints: ["src/cli/runCli.ts"], outfile: "dist/cli.js" })
 
 writeFileSync(
   "dist/main.js",

@@ -21,13 +21,26 @@ if [ ! -x "$PROJECT_NODE" ]; then
   say "Installing dependencies (npm install) first..."
   (cd "$ROOT" && npm install --no-audit --no-fund </dev/null)
 fi
-say "Building dist/ (main.js, plugin.js, cli.js)..."
+say "Building dist/ (main.js, plugin.js, cli.js, chunks/)..."
 (cd "$ROOT" && PATH="$ROOT/node_modules/.bin:$PATH" npm run build --silent </dev/null)
 
-mkdir -p "$DEST/dist"
-# the bundles before their launcher, each replaced whole, so a plugin starting meanwhile sees one version or the other
+mkdir -p "$DEST/dist/chunks"
+# Chunks are named by their content, so the new ones go in beside the old: a plugin already
+# running may still import its own (the HTTP client is loaded by the first turn). Then the entry
+# points, then their launcher, each replaced whole, so a plugin starting meanwhile sees one
+# version or the other. Chunks of neither this install nor the one before it are removed.
+PREVIOUS_CHUNKS="$(cat "$DEST/dist/chunks.list" 2>/dev/null || true)"
+CURRENT_CHUNKS="$(ls "$ROOT/dist/chunks")"
+for name in $CURRENT_CHUNKS; do
+  [ -e "$DEST/dist/chunks/$name" ] || { cp "$ROOT/dist/chunks/$name" "$DEST/dist/chunks/$name.tmp" && mv "$DEST/dist/chunks/$name.tmp" "$DEST/dist/chunks/$name"; }
+done
 for file in cli.js cli.js.map plugin.js plugin.js.map main.js; do
   cp "$ROOT/dist/$file" "$DEST/dist/$file.tmp" && mv "$DEST/dist/$file.tmp" "$DEST/dist/$file"
+done
+printf '%s\n' "$CURRENT_CHUNKS" > "$DEST/dist/chunks.list"
+for path in "$DEST"/dist/chunks/*; do
+  name="$(basename "$path")"
+  printf '%s\n%s\n' "$CURRENT_CHUNKS" "$PREVIOUS_CHUNKS" | grep -qxF -- "$name" || rm -f -- "$path"
 done
 
 SYSTEM_NODE="$(command -v node || true)"

@@ -3,7 +3,7 @@
  * protocol on stdio. Arguments are for people (--probe, --help, --version); only then is the
  * command-line module loaded, so serving never pays for it.
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { serve } from "@plexum/sdk"
 import { Cause, Effect, Exit } from "effect"
 import { LoggingLive, ProviderLive } from "./layers/Live.ts"

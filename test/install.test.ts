@@ -2,7 +2,7 @@
  * scripts/install.sh against a temporary HOME that already has a config.json and a
  * plexum.json with other content; run twice.
  */
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { connect } from "@plexum/sdk/host"
@@ -24,12 +24,23 @@ describe("scripts/install.sh", () => {
       const plexumJson = join(plexumHome, "plexum.json")
       writeFileSync(plexumJson, JSON.stringify({ theme: "dark", plugins: { allow: ["other-plugin"], deny: ["x"] }, agents: [{ name: "a" }] }))
 
+      // A chunk of the install before (listed in chunks.list) and one of an older install.
+      const chunks = join(dest, "dist", "chunks")
+      mkdirSync(chunks, { recursive: true })
+      writeFileSync(join(chunks, "chunk-PREVIOUS.js"), "")
+      writeFileSync(join(chunks, "chunk-OLDER.js"), "")
+      writeFileSync(join(dest, "dist", "chunks.list"), "chunk-PREVIOUS.js\n")
+
       const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, MINIMAX_API_KEY: "sk-api-should-not-be-written-0000" }
       for (let i = 0; i < 2; i++) {
         const result = yield* runCommand("bash", [join(ROOT, "scripts/install.sh")], { env })
         assert.strictEqual(result.code, 0, result.stderr)
         assert.include(result.stdout, "plexum agent-add --model MiniMax-M2.7")
+        // A plugin still running from the install before may load its chunks; older ones go.
+        assert.strictEqual(existsSync(join(chunks, "chunk-PREVIOUS.js")), i === 0)
+        assert.isFalse(existsSync(join(chunks, "chunk-OLDER.js")))
       }
+      assert.deepStrictEqual(readdirSync(chunks).sort(), readdirSync(join(ROOT, "dist", "chunks")).sort())
       assert.strictEqual(readFileSync(configPath, "utf8"), config)
       assert.strictEqual(statSync(configPath).mode & 0o777, 0o600)
       const settings = JSON.parse(readFileSync(plexumJson, "utf8"))

@@ -2,7 +2,8 @@
  * The command line a person uses: `--probe [--json]`, `--help`, `--version`. Loaded only when
  * the plugin is started with arguments (the host never passes any).
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { LoggingLive, ServicesLive } from "../layers/Live.ts"

@@ -1,28 +1,31 @@
 /**
- * The live composition: undici for HTTP, the real file system and environment for config,
+ * The live composition: undici for HTTP, node:fs and the environment for config,
  * stdio for the protocol, logfmt on stderr at `PLEXUM_LOG_LEVEL`.
  */
-import { NodeFileSystem, NodeHttpClient, NodeStdio } from "@effect/platform-node"
+import * as NodeStdio from "@effect/platform-node/NodeStdio"
 import { layerStderrLogger, logLevelFromEnv } from "@plexum/sdk"
 import { Config, Context, Effect, Layer, Option } from "effect"
 import { HttpClient, type HttpClientError } from "effect/http"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
+import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
 import { RegionHosts } from "../services/RegionHosts.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 /**
- * undici's HttpClient, built by the first request. Loading undici was a third of the time from
- * spawn to `initialize` answered (about 120 → 105 ms here), and only turns and the probe need it.
- * Its agent belongs to this layer's scope, so it closes with the plugin as before.
+ * undici's HttpClient, imported and built by the first request: the build puts it in a chunk
+ * of its own (dist/chunks/), and with it node:http, https and tls, which loading at start cost
+ * about 30 ms before `initialize` was answered. Only turns and the probe need it. Its agent
+ * belongs to this layer's scope, so it closes with the plugin.
  */
 export const HttpClientLive = Layer.effect(
   HttpClient.HttpClient,
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const undici = yield* Effect.cached(
-      Layer.buildWithScope(NodeHttpClient.layerUndici, scope).pipe(
+      Effect.promise(() => import("./undiciClient.ts")).pipe(
+        Effect.flatMap(({ layerUndici }) => Layer.buildWithScope(layerUndici, scope)),
         Effect.map(Context.get(HttpClient.HttpClient)),
         Effect.uninterruptible
       )
@@ -37,7 +40,7 @@ export const HttpClientLive = Layer.effect(
 /** Config, the MiniMax client and what it learned, with the HttpClient they run on exposed too (the probe uses them). */
 export const ServicesLive = Layer.mergeAll(
   MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
-  PluginConfig.layer.pipe(Layer.provide([NodeFileSystem.layer, RegionHosts.layer]))
+  PluginConfig.layer.pipe(Layer.provide([ConfigFileSystem, RegionHosts.layer]))
 ).pipe(Layer.provideMerge(HttpClientLive))
 
 /** The provider, with stdio for the protocol. */
