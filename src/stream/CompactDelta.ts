@@ -49,20 +49,87 @@ export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefin
   const start = position + (isText ? TEXT_MIDDLE : THINKING_MIDDLE).length
   const end = data.length - SUFFIX.length
   if (end < start) return undefined
-  const body = data.slice(start, end)
-  let value: string
-  if (!needsEscapes(body)) value = body
-  else if (body.indexOf("\\") < 0) return undefined
-  else {
-    try {
-      value = JSON.parse(`"${body}"`) as string
-    } catch {
-      return undefined
-    }
+  const value = bodyValue(data.slice(start, end))
+  if (value === undefined) return undefined
+  return deltaOf(index, isText, value)
+}
+
+/** A JSON string's body as its value: as it is when it needs no escapes, else through `JSON.parse`; `undefined` when invalid. */
+const bodyValue = (body: string): string | undefined => {
+  if (!needsEscapes(body)) return body
+  if (body.indexOf("\\") < 0) return undefined
+  try {
+    return JSON.parse(`"${body}"`) as string
+  } catch {
+    return undefined
   }
-  return isText
+}
+
+const deltaOf = (index: number, isText: boolean, value: string): ContentBlockDeltaEvent =>
+  isText
     ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
     : { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: value } }
+
+/**
+ * The start of a whole compact delta event in SSE text, up to its text: an optional
+ * `event: content_block_delta` line, then the data line's fixed prefix, the index (no leading
+ * zero, at most 9 digits) and the kind. Sticky and linear (no quantifier can match what
+ * follows it); only tested, since captures cost more than reading the index again.
+ */
+const FRAME_HEAD = /(?:event: content_block_delta\n)?data: \{"type":"content_block_delta","index":(?:0|[1-9]\d{0,8}),"delta":\{"type":"(?:text_delta","text|thinking_delta","thinking)":"/y
+const EVENT_LINE = "event: content_block_delta\n"
+const DATA_PREFIX = `data: ${PREFIX}`
+const LF = 10
+const CLOSE_BRACE = 125
+const LOWER_E = 101
+const LOWER_T = 116
+
+/** Whole compact delta events read straight from SSE text, their texts joined, and where they end. */
+export interface CompactFrames {
+  readonly event: ContentBlockDeltaEvent
+  readonly end: number
+}
+
+/**
+ * The hot path's shortcut one level down: compact delta events read from the SSE text itself,
+ * at `at`, where an event starts. Each must be whole in `text`, LF-framed and exactly as
+ * `readCompactDelta` reads its data line: `event: content_block_delta` (or no event line),
+ * `data: <compact delta>`, a blank line. Consecutive ones for the same block and kind are
+ * read as one delta with their texts joined (what `coalesceDeltas` makes of them anyway).
+ * `undefined` when the text at `at` is anything else; the SSE parser then reads it. This
+ * skips a string and an object per line and per event, which were most of the time and
+ * garbage left per event.
+ */
+export const readCompactFrames = (text: string, at: number): CompactFrames | undefined => {
+  let position = at
+  let index = -1
+  let isText = false
+  const pieces: Array<string> = []
+  for (;;) {
+    FRAME_HEAD.lastIndex = position
+    if (!FRAME_HEAD.test(text)) break
+    const bodyStart = FRAME_HEAD.lastIndex
+    let digit = position + (text.charCodeAt(position) === LOWER_E ? EVENT_LINE.length : 0) + DATA_PREFIX.length
+    let frameIndex = 0
+    for (let code = text.charCodeAt(digit); code >= 48 && code <= 57; code = text.charCodeAt(++digit)) frameIndex = frameIndex * 10 + code - 48
+    // `…"text":"` or `…"thinking":"`
+    const frameIsText = text.charCodeAt(bodyStart - 4) === LOWER_T
+    if (pieces.length > 0 && (frameIndex !== index || frameIsText !== isText)) break
+    const lineEnd = text.indexOf("\n", bodyStart)
+    const bodyEnd = lineEnd - SUFFIX.length
+    if (
+      lineEnd < 0 || bodyEnd < bodyStart || text.charCodeAt(lineEnd + 1) !== LF ||
+      text.charCodeAt(bodyEnd) !== QUOTE || text.charCodeAt(bodyEnd + 1) !== CLOSE_BRACE || text.charCodeAt(bodyEnd + 2) !== CLOSE_BRACE
+    ) break
+    const value = bodyValue(text.slice(bodyStart, bodyEnd))
+    if (value === undefined) break
+    pieces.push(value)
+    index = frameIndex
+    isText = frameIsText
+    position = lineEnd + 2
+  }
+  if (pieces.length === 0) return undefined
+  return { event: deltaOf(index, isText, pieces.length === 1 ? pieces[0]! : pieces.join("")), end: position }
 }
 
 /** The text a compact delta carries. */

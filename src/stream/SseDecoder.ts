@@ -155,5 +155,13 @@ export const makeSseParser = (maxEventSize = MAX_EVENT_SIZE) => {
     return event
   }
 
-  return { feed, end }
+  /**
+   * Whether the next text starts an event: nothing of a line, a field or an event is pending,
+   * and the parser has read its first chunk (where a BOM may be). Text that holds whole
+   * events may then be read past the parser (./CompactDelta.ts) with the same result.
+   */
+  const atEventStart = (): boolean =>
+    !first && !afterCr && partial.length === 0 && data === undefined && carried === undefined && eventName === ""
+
+  return { feed, end, atEventStart }
 }

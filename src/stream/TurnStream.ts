@@ -9,11 +9,11 @@
  * releases (aborts) the upstream request, as a stop-sequence match needs.
  */
 import { parseJsonExact, type TurnEvent } from "@plexum/sdk"
-import { Array as Arr, Cause, Clock, Effect, Latch, Pull, Stream } from "effect"
+import { Array as Arr, Cause, Clock, Effect, Fiber, Latch, Pull, Stream } from "effect"
 import { type AnthropicEvent, type ContentBlockDeltaEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
 import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents, type TurnShape } from "./BlockReducer.ts"
 import { coalesceDeltas } from "./coalesceDeltas.ts"
-import { deltaText, joinedDelta, readCompactDelta } from "./CompactDelta.ts"
+import { deltaText, joinedDelta, readCompactDelta, readCompactFrames } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
 import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
@@ -128,11 +128,38 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
     const events = scrubbed(step.events)
     return { events, fault: step.fault ?? fault, completedLine, warnings: warningsOf(events, options.model, () => messageId) }
   }
+  /**
+   * One chunk: where an event starts, whole compact deltas are read straight from the text;
+   * the SSE parser reads everything else, one event at a time (up to the next blank line) so
+   * that the shortcut can take over again after it.
+   */
   const feed = (chunk: string): ChunkOutcome => {
-    const parsed = sse.feed(chunk)
-    if (parsed._tag === "TooLarge") return { events: [], fault: { _tag: "TooLarge", maxEventSize: parsed.maxEventSize }, completedLine: false }
-    const decoded = decodeEvents(parsed.events)
-    const outcome = reduce(decoded.events, decoded.fault, parsed.completedLine)
+    const anthropicEvents: Array<AnthropicEvent> = []
+    let completedLine = false
+    let fault: StreamFault | undefined
+    let position = 0
+    while (position < chunk.length && fault === undefined) {
+      const frames = sse.atEventStart() ? readCompactFrames(chunk, position) : undefined
+      if (frames !== undefined) {
+        anthropicEvents.push(frames.event)
+        completedLine = true
+        position = frames.end
+        continue
+      }
+      const blankLine = chunk.indexOf("\n\n", position)
+      const end = blankLine < 0 ? chunk.length : blankLine + 2
+      const parsed = sse.feed(position === 0 && end === chunk.length ? chunk : chunk.slice(position, end))
+      if (parsed._tag === "TooLarge") {
+        fault = { _tag: "TooLarge", maxEventSize: parsed.maxEventSize }
+        break
+      }
+      completedLine ||= parsed.completedLine
+      const decoded = decodeEvents(parsed.events)
+      for (const event of decoded.events) anthropicEvents.push(event)
+      fault = decoded.fault
+      position = end
+    }
+    const outcome = reduce(anthropicEvents, fault, completedLine)
     return { ...outcome, events: coalesceDeltas(outcome.events) }
   }
   const end = (): ChunkOutcome => {
@@ -179,76 +206,89 @@ const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): ChunkOutc
  *
  * The idle watchdog counts only time spent waiting on the upstream, and is reset only by a
  * complete SSE line: a proxy trickling one byte at a time never finishes a line, and time the
- * turn waits for the host to read stdout is not the upstream's silence. As in effect's
- * `Stream.timeoutOrElse`, a pull only arms a deadline and one watcher per turn sleeps until
- * it; racing a timer on every pull cost about 6 % of the benchmark turn.
+ * turn waits for the host to read stdout is not the upstream's silence. Each upstream pull
+ * starts on a fiber of its own; nearly always it has its text at once and nothing more
+ * happens. When it has to wait, its deadline is armed, and one watchdog fiber per turn sleeps
+ * until the deadline and interrupts the waiting pull if it is still waiting then. (A timer
+ * raced on every pull cost about 6 % of the bench turn; running the upstream beside a watchdog
+ * stream with `Stream.merge`, as `Stream.timeoutOrElse` does, cost 3 ms of its 20: two fiber
+ * switches per chunk through a queue of capacity 0.)
  */
 export const turnEventsFromText = <E, R, F>(
   text: Stream.Stream<string, E, R>,
   options: TurnStreamOptions,
   onFault: (fault: StreamFault) => Effect.Effect<F>
 ): Stream.Stream<TurnEvent, E | F, R> =>
-  Stream.suspend(() => {
-    const decoder = makeTurnDecoder(options)
-    /** Set when the turn is over: `turn_stop` was handed on, or a fault waits behind the events before it. */
-    let over: Effect.Effect<never, F | Cause.Done> | undefined
-    /** Time spent waiting on the upstream since its last complete line, before the pull in progress. */
-    let idleMs = 0
-    /** When the pull in progress must have returned, if one is in progress. */
-    let deadline: number | undefined
-    const waiting = Latch.makeUnsafe(false)
-    const fail = (fault: StreamFault) => Effect.flatMap(onFault(fault), Effect.fail)
+  Stream.transformPull(text, (pullText, scope) =>
+    Effect.gen(function*() {
+      const decoder = makeTurnDecoder(options)
+      /** Set when the turn is over: `turn_stop` was handed on, or a fault waits behind the events before it. */
+      let over: Effect.Effect<never, F | Cause.Done> | undefined
+      /** Time spent waiting on the upstream since its last complete line, before the wait in progress. */
+      let idleMs = 0
+      /** The pull waiting on the upstream, and when it must have returned. */
+      let waiting: { readonly fiber: Fiber.Fiber<Arr.NonEmptyReadonlyArray<string>, E | Cause.Done>; readonly deadline: number } | undefined
+      let silent = false
+      const waitStarted = Latch.makeUnsafe(false)
+      const fail = (fault: StreamFault) => Effect.flatMap(onFault(fault), Effect.fail)
 
-    const events = Stream.transformPull(text, (pullText) =>
-      Effect.sync(() => {
-        const settle = ({ events, fault, warnings }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
-          const stop = events.findIndex((event) => event.type === "turn_stop")
-          if (stop >= 0) over = Cause.done()
-          else if (fault !== undefined) over = fail(fault)
-          const emitted = stop < 0 || stop === events.length - 1 ? events : events.slice(0, stop + 1)
-          const next = Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
-          return warnings === undefined || warnings.length === 0 ? next : Effect.andThen(Effect.forEach(warnings, (w) => Effect.logWarning(w)), next)
-        }
-        const pullWatched = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-          deadline = startedAt + options.idleTimeoutMs - idleMs
-          waiting.openUnsafe()
-          return pullText.pipe(
-            Effect.ensuring(Effect.sync(() => {
-              waiting.closeUnsafe()
-              deadline = undefined
-            })),
-            Effect.tap(() => Effect.map(Clock.currentTimeMillis, (now) => void (idleMs += now - startedAt)))
-          )
-        })
-        const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> = Effect.suspend(() =>
-          over ?? Pull.matchEffect(pullWatched, {
-            onSuccess: (chunks) => {
-              const outcome = feedAll(decoder, chunks)
-              if (outcome.completedLine) idleMs = 0
-              return settle(outcome)
-            },
-            onFailure: Effect.failCause,
-            onDone: (): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
-              const outcome = decoder.end()
-              if (outcome.fault === undefined && outcome.events.length === 0) return Cause.done()
-              over = outcome.fault === undefined ? Cause.done() : fail(outcome.fault)
-              return settle(outcome)
+      yield* Effect.forkIn(
+        Effect.gen(function*() {
+          while (true) {
+            yield* waitStarted.await
+            const deadline = waiting?.deadline
+            if (deadline === undefined) continue
+            yield* Effect.sleep(Math.max(0, deadline - (yield* Clock.currentTimeMillis)))
+            if (waiting !== undefined && waiting.deadline <= (yield* Clock.currentTimeMillis)) {
+              silent = true
+              return yield* Fiber.interrupt(waiting.fiber)
             }
+          }
+        }),
+        scope
+      )
+
+      type Upstream = Effect.Effect<Arr.NonEmptyReadonlyArray<string>, E | F | Cause.Done>
+      const pullUpstream: Upstream = Effect.flatMap(Effect.forkIn(pullText, scope, { startImmediately: true }), (fiber): Upstream => {
+        const ready = fiber.pollUnsafe()
+        if (ready !== undefined) return ready
+        return Effect.flatMap(Clock.currentTimeMillis, (startedAt): Upstream => {
+          waiting = { fiber, deadline: startedAt + options.idleTimeoutMs - idleMs }
+          waitStarted.openUnsafe()
+          return Effect.flatMap(Fiber.await(fiber), (exit): Upstream => {
+            waiting = undefined
+            waitStarted.closeUnsafe()
+            return Effect.flatMap(Clock.currentTimeMillis, (now): Upstream => {
+              idleMs += now - startedAt
+              return silent ? fail({ _tag: "Silent", idleMs: options.idleTimeoutMs }) : exit
+            })
           })
-        )
-        return pull
-      }))
+        })
+      })
 
-    const watchdog = Stream.fromEffectDrain(Effect.gen(function*() {
-      while (true) {
-        yield* waiting.await
-        if (deadline === undefined) continue
-        yield* Effect.sleep(Math.max(0, deadline - (yield* Clock.currentTimeMillis)))
-        if (deadline !== undefined && deadline <= (yield* Clock.currentTimeMillis)) {
-          return yield* fail({ _tag: "Silent", idleMs: options.idleTimeoutMs })
-        }
+      const settle = ({ events, fault, warnings }: ChunkOutcome): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
+        const stop = events.findIndex((event) => event.type === "turn_stop")
+        if (stop >= 0) over = Cause.done()
+        else if (fault !== undefined) over = fail(fault)
+        const emitted = stop < 0 || stop === events.length - 1 ? events : events.slice(0, stop + 1)
+        const next = Arr.isReadonlyArrayNonEmpty(emitted) ? Effect.succeed(emitted) : pull
+        return warnings === undefined || warnings.length === 0 ? next : Effect.andThen(Effect.forEach(warnings, (w) => Effect.logWarning(w)), next)
       }
+      const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> = Effect.suspend(() =>
+        over ?? Pull.matchEffect(pullUpstream, {
+          onSuccess: (chunks) => {
+            const outcome = feedAll(decoder, chunks)
+            if (outcome.completedLine) idleMs = 0
+            return settle(outcome)
+          },
+          onFailure: Effect.failCause,
+          onDone: (): Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> => {
+            const outcome = decoder.end()
+            if (outcome.fault === undefined && outcome.events.length === 0) return Cause.done()
+            over = outcome.fault === undefined ? Cause.done() : fail(outcome.fault)
+            return settle(outcome)
+          }
+        })
+      )
+      return pull
     }))
-
-    return Stream.merge(events, watchdog, { haltStrategy: "left" })
-  })
