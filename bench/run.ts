@@ -7,9 +7,11 @@
  *      the official @anthropic-ai/sdk accumulating the same bytes in-process, from the same
  *      loopback fake sending in 64 KiB reads, in the same run, the two alternating turn by turn;
  *      a2 counts the `turn/event` lines the host had to parse for it
- *   b. cold start: spawn → initialize answered, against bare `node -e 0` of the same binary
+ *   b. cold start: spawn → initialize answered, against bare `node -e 0` of the same binary,
+ *      measured first, while this process (host and upstream) is small
  *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns, median of 5 fresh plugins
- *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt
+ *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt; the
+ *      median of 5 runs' p50 and p99, measured before a
  *   e. steady state: RSS of a fresh plugin after 1000 and 3000 small sequential turns
  *
  * Targets are issue 16's. Every run checks that the streamed turn's content is right: the folded
@@ -27,6 +29,8 @@ import { bigTurn, bigTurnReply } from "./bigTurn.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
+const COLD_STARTS = 15
+const PACED_RUNS = 5
 const MEMORY_RUNS = 5
 const STEADY_TURNS = 3000
 
@@ -81,8 +85,76 @@ const program = Effect.gen(function*() {
   const fake = yield* fakeMinimax()
   const rows: Array<{ name: string; value: string; target: string; pass: boolean }> = []
 
-  // a. throughput
+  // b. cold start, measured first, while this process is small: in a process that has run the
+  // other measures its own collections land in the plugin's start-up time (b read 2.9 there, while
+  // a separate run at the same time read 2.1–2.3). Bare node and the plugin alternate, as a's
+  // turns do.
+  const bare: Array<number> = []
+  const cold: Array<number> = []
+  const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
+  for (let i = 0; i < COLD_STARTS; i++) {
+    const bareStart = performance.now()
+    spawnSync(process.execPath, ["-e", "0"])
+    bare.push(performance.now() - bareStart)
+    const start = performance.now()
+    yield* Effect.scoped(Effect.gen(function*() {
+      const plugin = yield* spawnPlugin(pluginEnv(home))
+      yield* plugin.initialize()
+      cold.push(performance.now() - start)
+    }))
+  }
+  const coldRatio = median(cold) / median(bare)
+  const coldRows = [
+    { name: `b. bare node -e 0 (median of ${COLD_STARTS}, ms)`, value: `${round(median(bare))}`, target: "", pass: true },
+    { name: `b. spawn → initialize (median of ${COLD_STARTS}, ms)`, value: `${round(median(cold))}`, target: "", pass: true },
+    { name: "b. cold start / bare node", value: `${round(coldRatio, 2)}`, target: "≤ 2.5", pass: coldRatio <= 2.5 }
+  ]
+
   const host = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
+
+  // d. added latency, before a leaves this process (which is also the upstream and the host) with
+  // a large heap. 600 paced deltas (3 s) per run, enough that p99 is not just the single slowest;
+  // this VM's own hiccups move one run's p99 between 1.2 and 6 ms, so the row is the median of runs.
+  const pacedRun = (run: number) => Effect.gen(function*() {
+    const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
+    fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
+    const handle = yield* host.turn(`d${run}`, userTurn("paced"))
+    // A delta event may join several upstream deltas, so receipts are paired with writes by content:
+    // each received delta covers the next upstream deltas of its kind, by length, received then.
+    const receipts: Array<{ readonly at: number; readonly kind: string; readonly length: number }> = []
+    yield* Stream.runForEach(handle.events, ({ event }) =>
+      Effect.sync(() => {
+        if (event.type === "thinking_delta") receipts.push({ at: performance.now(), kind: event.type, length: event.thinking.length })
+        else if (event.type === "text_delta") receipts.push({ at: performance.now(), kind: event.type, length: event.text.length })
+      }))
+    yield* handle.result
+    const writes = fake.requests.at(-1)!.frameWrites
+    const delays: Array<number> = []
+    for (const kind of ["thinking_delta", "text_delta"]) {
+      const upstream = paced.frames.flatMap((frame, i) => {
+        const data = frame.data as { type: string; delta?: { type: string; text?: string; thinking?: string } }
+        return data.type === "content_block_delta" && data.delta?.type === kind ? [{ at: writes[i]!, length: (data.delta.text ?? data.delta.thinking ?? "").length }] : []
+      })
+      let next = 0
+      for (const receipt of receipts.filter((r) => r.kind === kind)) {
+        for (let covered = 0; covered < receipt.length && next < upstream.length; next++) {
+          covered += upstream[next]!.length
+          delays.push(receipt.at - upstream[next]!.at)
+        }
+      }
+    }
+    return { p50: percentile(delays, 50), p99: percentile(delays, 99) }
+  })
+  const pacedRuns = yield* Effect.forEach(Array.from({ length: PACED_RUNS }, (_, run) => run), pacedRun)
+  const p50 = median(pacedRuns.map((run) => run.p50))
+  const p99 = median(pacedRuns.map((run) => run.p99))
+  const latencyRows = [
+    { name: `d. added latency p50 (median of ${PACED_RUNS} runs, ms)`, value: `${round(p50, 2)}`, target: "", pass: true },
+    { name: `d. added latency p99 (median of ${PACED_RUNS} runs, ms)`, value: `${round(p99, 2)}`, target: "≤ 2", pass: p99 <= 2 },
+    { name: "d. p99 of each run (ms)", value: pacedRuns.map((run) => round(run.p99, 1)).join(" "), target: "", pass: true }
+  ]
+
+  // a. throughput
   const sdk = new Anthropic({ authToken: PAY_KEY, apiKey: null, baseURL: fake.baseUrl, maxRetries: 0 })
   const pluginTimes: Array<number> = []
   const sdkTimes: Array<number> = []
@@ -114,61 +186,7 @@ const program = Effect.gen(function*() {
   rows.push({ name: "a. plugin + parsing host / SDK", value: `${round(ratio, 2)}`, target: "≤ 0.5", pass: ratio <= 0.5 })
   rows.push({ name: `a2. turn/event lines for the ${eventCount}-event turn (median)`, value: `${median(lineCounts)}`, target: "≤ 1000", pass: median(lineCounts) <= 1000 })
 
-  // b. cold start
-  const bare: Array<number> = []
-  for (let i = 0; i < 10; i++) {
-    const start = performance.now()
-    spawnSync(process.execPath, ["-e", "0"])
-    bare.push(performance.now() - start)
-  }
-  const cold: Array<number> = []
-  const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
-  for (let i = 0; i < 10; i++) {
-    const start = performance.now()
-    yield* Effect.scoped(Effect.gen(function*() {
-      const plugin = yield* spawnPlugin(pluginEnv(home))
-      yield* plugin.initialize()
-      cold.push(performance.now() - start)
-    }))
-  }
-  const coldRatio = median(cold) / median(bare)
-  rows.push({ name: "b. bare node -e 0 (median of 10, ms)", value: `${round(median(bare))}`, target: "", pass: true })
-  rows.push({ name: "b. spawn → initialize (median of 10, ms)", value: `${round(median(cold))}`, target: "", pass: true })
-  rows.push({ name: "b. cold start / bare node", value: `${round(coldRatio, 2)}`, target: "≤ 2.5", pass: coldRatio <= 2.5 })
-
-  // d. added latency
-  // 600 paced deltas (3 s): enough samples that p99 is not just the single slowest one
-  const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
-  fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
-  const handle = yield* host.turn("d", userTurn("paced"))
-  // A delta event may join several upstream deltas, so receipts are paired with writes by content:
-  // each received delta covers the next upstream deltas of its kind, by length, received then.
-  const receipts: Array<{ readonly at: number; readonly kind: string; readonly length: number }> = []
-  yield* Stream.runForEach(handle.events, ({ event }) =>
-    Effect.sync(() => {
-      if (event.type === "thinking_delta") receipts.push({ at: performance.now(), kind: event.type, length: event.thinking.length })
-      else if (event.type === "text_delta") receipts.push({ at: performance.now(), kind: event.type, length: event.text.length })
-    }))
-  yield* handle.result
-  const writes = fake.requests.at(-1)!.frameWrites
-  const delays: Array<number> = []
-  for (const kind of ["thinking_delta", "text_delta"]) {
-    const upstream = paced.frames.flatMap((frame, i) => {
-      const data = frame.data as { type: string; delta?: { type: string; text?: string; thinking?: string } }
-      return data.type === "content_block_delta" && data.delta?.type === kind ? [{ at: writes[i]!, length: (data.delta.text ?? data.delta.thinking ?? "").length }] : []
-    })
-    let next = 0
-    for (const receipt of receipts.filter((r) => r.kind === kind)) {
-      for (let covered = 0; covered < receipt.length && next < upstream.length; next++) {
-        covered += upstream[next]!.length
-        delays.push(receipt.at - upstream[next]!.at)
-      }
-    }
-  }
-  const p50 = percentile(delays, 50)
-  const p99 = percentile(delays, 99)
-  rows.push({ name: "d. added latency p50 (ms)", value: `${round(p50, 2)}`, target: "", pass: true })
-  rows.push({ name: "d. added latency p99 (ms)", value: `${round(p99, 2)}`, target: "≤ 2", pass: p99 <= 2 })
+  rows.push(...coldRows)
 
   // c. memory (measured last: its 32 turns leave the bench process's own heap large). Peak RSS
   // varies run to run with when collections fall, so each run starts a fresh plugin.
@@ -183,9 +201,11 @@ const program = Effect.gen(function*() {
   }).pipe(Effect.scoped)
   const peaks = yield* Effect.forEach(Array.from({ length: MEMORY_RUNS }), () => memoryRun)
   const rss = median(peaks)
-  rows.splice(rows.length - 2, 0,
+  rows.push(
     { name: `c. peak RSS, 32 concurrent 20k-event turns (median of ${MEMORY_RUNS}, MiB)`, value: `${round(rss)}`, target: "≤ 160", pass: rss <= 160 },
-    { name: `c. highest of the ${MEMORY_RUNS} (MiB)`, value: `${round(Math.max(...peaks))}`, target: "", pass: true })
+    { name: `c. highest of the ${MEMORY_RUNS} (MiB)`, value: `${round(Math.max(...peaks))}`, target: "", pass: true },
+    ...latencyRows
+  )
 
   // e. steady state: a fresh plugin, 3000 small sequential turns; RSS after 1000 and after 3000.
   const steady = yield* Effect.scoped(Effect.gen(function*() {
