@@ -7,8 +7,12 @@ import type { ProviderPlugin } from "@plexum/sdk"
 import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
 import { BUILTIN_MODELS, descriptorsOf } from "./catalog.ts"
 import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
+import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
 import { streamTurn } from "./turn/streamTurn.ts"
+
+/** Long enough for the `initialize` answer to be written before the HTTP client loads. */
+const WARMUP_DELAY_MS = 20
 
 interface Loaded {
   /** Where the host said config.json lives. */
@@ -22,6 +26,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const pluginConfig = yield* PluginConfig
     const clients = yield* MinimaxClient
     const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, api: Option.none() })
+    const warmup = yield* HttpWarmup
+    const scope = yield* Effect.scope
 
     const load = (pluginDir: string | undefined) =>
       pluginConfig.load(pluginDir).pipe(
@@ -39,7 +45,10 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
         Ref.set(loaded, { pluginDir: params.pluginDir, api: Option.none() }).pipe(
           Effect.andThen(load(params.pluginDir)),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
-          Effect.ignore
+          Effect.ignore,
+          // Once the answer is out, the HTTP client is loaded in the background (HttpWarmup).
+          Effect.andThen(Effect.forkIn(Effect.delay(warmup, WARMUP_DELAY_MS), scope)),
+          Effect.asVoid
         ),
       models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => descriptorsOf(a.config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
       turn: (request, { turnId }) =>

@@ -4,8 +4,8 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { makePlexumHome, PLUGIN_MAIN, pluginEnv, ROOT, runCommand, spawnPlugin, userTurn } from "./support/plugin.ts"
+import { Effect, Schedule } from "effect"
+import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginEnv, ROOT, runCommand, spawnPlugin, userTurn } from "./support/plugin.ts"
 
 const expectRpcError = <A, E extends { readonly code: number }>(effect: Effect.Effect<A, E>) =>
   Effect.flip(effect)
@@ -181,4 +181,22 @@ describe("spawned plugin, no config", () => {
       assert.strictEqual(help.code, 0)
       assert.include(help.stdout, "--probe")
     }))
+})
+
+describe("spawned plugin, with config", () => {
+  it.live("after initialize, the HTTP client loads in the background: ready before the first turn, sending nothing", () =>
+    Effect.gen(function*() {
+      const fake = yield* fakeMinimax()
+      const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
+      const host = yield* spawnPlugin(pluginEnv(home, { PLEXUM_LOG_LEVEL: "debug" }))
+      yield* host.initialize()
+      const loaded = host.stderr.pipe(
+        Effect.flatMap((stderr) => stderr.includes("HTTP client loaded ahead of the first request") ? Effect.void : Effect.fail("not yet")),
+        Effect.retry({ schedule: Schedule.spaced("50 millis"), times: 60 })
+      )
+      yield* loaded
+      assert.strictEqual(fake.requests.length, 0)
+      const { result } = yield* host.turnCollect("first", userTurn("hello"))
+      assert.strictEqual(result.stopReason, "end_turn")
+    }).pipe(Effect.scoped))
 })

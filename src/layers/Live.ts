@@ -11,16 +11,16 @@ import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
 import { RegionHosts } from "../services/RegionHosts.ts"
+import { HttpWarmup } from "../services/HttpWarmup.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 /**
  * undici's HttpClient, imported and built by the first request: the build puts it in a chunk
  * of its own (dist/chunks/), and with it node:http, https and tls, which loading at start cost
  * about 30 ms before `initialize` was answered. Only turns and the probe need it. Its agent
- * belongs to this layer's scope, so it closes with the plugin.
+ * belongs to this layer's scope, so it closes with the plugin. `HttpWarmup` loads it ahead of time.
  */
-export const HttpClientLive = Layer.effect(
-  HttpClient.HttpClient,
+export const HttpClientLive = Layer.effectContext(
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const undici = yield* Effect.cached(
@@ -30,10 +30,12 @@ export const HttpClientLive = Layer.effect(
         Effect.uninterruptible
       )
     )
-    return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+    const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
       (request) => Effect.flatMap(undici, (client) => Effect.flatMap(request, client.execute)),
       Effect.succeed
     )
+    const warmup = undici.pipe(Effect.andThen(Effect.logDebug("HTTP client loaded ahead of the first request")))
+    return Context.make(HttpClient.HttpClient, client).pipe(Context.add(HttpWarmup, warmup))
   })
 )
 
