@@ -13,6 +13,7 @@
  * and was half the cost of reading a delta.
  */
 import type { ContentBlockDeltaEvent } from "./AnthropicEvent.ts"
+import { detached } from "./detached.ts"
 
 const PREFIX = `{"type":"content_block_delta","index":`
 const TEXT_MIDDLE = `,"delta":{"type":"text_delta","text":"`
@@ -129,8 +130,14 @@ export const readCompactFrames = (text: string, at: number): CompactFrames | und
     position = lineEnd + 2
   }
   if (pieces.length === 0) return undefined
-  return { event: deltaOf(index, isText, pieces.length === 1 ? pieces[0]! : pieces.join("")), end: position }
+  return { event: deltaOf(index, isText, textOf(pieces)), end: position }
 }
+
+/**
+ * The texts of a run of deltas as one string of its own: joined, or the one piece copied, since a
+ * piece is a slice of the upstream chunk and the block keeps its text until it ends (./detached.ts).
+ */
+export const textOf = (pieces: ReadonlyArray<string>): string => pieces.length === 1 ? detached(pieces[0]!) : pieces.join("")
 
 /** The text a compact delta carries. */
 export const deltaText = (event: ContentBlockDeltaEvent): string =>

@@ -13,7 +13,7 @@ import { Array as Arr, Cause, Clock, Effect, Fiber, Latch, Pull, Stream } from "
 import { type AnthropicEvent, type ContentBlockDeltaEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
 import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents, type TurnShape } from "./BlockReducer.ts"
 import { coalesceDeltas } from "./coalesceDeltas.ts"
-import { deltaText, joinedDelta, readCompactDelta, readCompactFrames } from "./CompactDelta.ts"
+import { deltaText, joinedDelta, readCompactDelta, readCompactFrames, textOf } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
 import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
@@ -75,7 +75,7 @@ const decodeEvents = (events: ReadonlyArray<SseEvent>): { readonly events: Array
   let pieces: Array<string> = []
   const flushRun = () => {
     if (run === undefined) return
-    if (pieces.length > 1) run = joinedDelta(run, pieces.join(""))
+    run = joinedDelta(run, textOf(pieces))
     decoded.push(run)
     run = undefined
   }
