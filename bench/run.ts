@@ -11,7 +11,7 @@
  *      measured first, while this process (host and upstream) is small
  *   c. memory: the plugin's peak RSS across 32 concurrent 20k-event turns, median of 5 fresh plugins
  *   d. added latency: upstream paced at one event per 5 ms, upstream write → host receipt; the
- *      median of 5 runs' p50 and p99, measured before a, after one untimed turn of each shape
+ *      median of 9 runs' p50 and p99, measured before a, after one untimed turn of each shape
  *   e. steady state: RSS of a fresh plugin after 1000 and 3000 small sequential turns
  *
  * Targets are issue 16's. Every run checks that the streamed turn's content is right: the folded
@@ -20,6 +20,8 @@
 import { execFileSync, spawnSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { join } from "node:path"
 import Anthropic from "@anthropic-ai/sdk"
 import type { PluginHost } from "@plexum/sdk/host"
@@ -30,7 +32,7 @@ import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, plugi
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
 const COLD_STARTS = 15
-const PACED_RUNS = 5
+const PACED_RUNS = 9
 const MEMORY_RUNS = 5
 const STEADY_TURNS = 3000
 
@@ -45,6 +47,13 @@ const percentile = (values: ReadonlyArray<number>, p: number) => {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
 const eventCount = bigTurn.frames.length
+
+/**
+ * A full collection of this process (host and fake upstream), before a timed measure of the
+ * plugin: then the bench's own garbage is not collected in the middle of it.
+ */
+setFlagsFromString("--expose-gc")
+const collectBenchGarbage = runInNewContext("gc") as () => void
 
 /** A memory figure of /proc/<pid>/status in MiB: VmRSS now, VmHWM the peak. */
 const statusMiB = (pid: number, field: "VmRSS" | "VmHWM") => {
@@ -93,6 +102,7 @@ const program = Effect.gen(function*() {
   const cold: Array<number> = []
   const { home } = makePlexumHome({ api_key: PAY_KEY, base_url: fake.baseUrl })
   for (let i = 0; i < COLD_STARTS; i++) {
+    collectBenchGarbage()
     const bareStart = performance.now()
     spawnSync(process.execPath, ["-e", "0"])
     bare.push(performance.now() - bareStart)
@@ -114,7 +124,7 @@ const program = Effect.gen(function*() {
 
   // d. added latency, before a leaves this process (which is also the upstream and the host) with
   // a large heap. 600 paced deltas (3 s) per run, enough that p99 is not just the single slowest;
-  // this VM's own hiccups move one run's p99 between 1.2 and 6 ms, so the row is the median of runs.
+  // this VM's own hiccups move one run's p99 between 1.2 and 5 ms, so the row is the median of 9 runs.
   const pacedRun = (run: number) => Effect.gen(function*() {
     const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
     fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
@@ -150,7 +160,10 @@ const program = Effect.gen(function*() {
   fake.script(bigTurnReply)
   yield* receiveTurn(host, "warm")
   yield* pacedRun(-1)
-  const pacedRuns = yield* Effect.forEach(Array.from({ length: PACED_RUNS }, (_, run) => run), pacedRun)
+  const pacedRuns = yield* Effect.forEach(
+    Array.from({ length: PACED_RUNS }, (_, run) => run),
+    (run) => Effect.andThen(Effect.sync(collectBenchGarbage), pacedRun(run))
+  )
   const p50 = median(pacedRuns.map((run) => run.p50))
   const p99 = median(pacedRuns.map((run) => run.p99))
   const latencyRows = [
