@@ -26,7 +26,7 @@ import { join } from "node:path"
 import Anthropic from "@anthropic-ai/sdk"
 import type { PluginHost } from "@plexum/sdk/host"
 import { Effect, Stream } from "effect"
-import { thinkingThenText } from "../fake/transcripts.ts"
+import { encodeSse, thinkingThenText } from "../fake/transcripts.ts"
 import { bigTurn, bigTurnReply } from "./bigTurn.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
 
@@ -155,10 +155,16 @@ const program = Effect.gen(function*() {
     }
     return { p50: percentile(delays, 50), p99: percentile(delays, 99) }
   })
-  // The plugin warm first, as a's first turns are dropped: one turn of each shape, untimed. (Fresh,
-  // its first paced run's p99 was 3–5 ms: code optimized on the main thread while deltas wait.)
+  // The plugin warm first, as a's first turns are dropped, untimed: a big turn, twenty turns of the
+  // paced transcript unpaced (one delta per upstream read, as paced) and one paced run. Fresh, its
+  // first paced runs' p99 was 3–5 ms: the plugin optimizes code on the main thread while deltas wait.
   fake.script(bigTurnReply)
   yield* receiveTurn(host, "warm")
+  const pacedShape = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
+  for (let i = 0; i < 20; i++) {
+    fake.script({ kind: "sse", raw: encodeSse(pacedShape.frames), chunkSize: 160 })
+    yield* host.turnCollect(`warm${i}`, userTurn("paced"))
+  }
   yield* pacedRun(-1)
   const pacedRuns = yield* Effect.forEach(
     Array.from({ length: PACED_RUNS }, (_, run) => run),
