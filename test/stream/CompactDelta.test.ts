@@ -127,6 +127,14 @@ describe("readCompactFrames", () => {
     { arbitrary: { runs: 500 } }
   )
 
+  it("reads an event with an 8 Mi-character delta, escaped or not, in linear time", () => {
+    for (const value of ["x".repeat(8 * 1024 * 1024), "\\n".repeat(4 * 1024 * 1024)]) {
+      const data = `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"${value}"}}`
+      const text = framesOf([data], true)
+      assert.deepStrictEqual(readCompactFrames(text, 0), { event: JSON.parse(data), end: text.length })
+    }
+  })
+
   it("declines an event cut short, CR line ends and a second data line, which the SSE parser reads", () => {
     const whole = framesOf([compactDelta(0, "text", "hi")], true)
     for (let cut = 0; cut < whole.length; cut++) assert.isUndefined(readCompactFrames(whole.slice(0, cut), 0), `cut at ${cut}`)
