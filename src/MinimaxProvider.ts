@@ -60,6 +60,6 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     })
   })
 
-  /** Needs PluginConfig and MinimaxClient. */
+  /** Needs PluginConfig and MinimaxClient; HttpWarmup, when provided (live), runs after `initialize`. */
   static readonly layer = Layer.effect(MinimaxProvider, MinimaxProvider.make)
 }
