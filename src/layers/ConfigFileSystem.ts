@@ -1,6 +1,7 @@
 /**
  * The file system the plugin serves with: `stat` and `readFileString` (all that reading
- * config.json needs), on node:fs; any other call fails. platform-node's NodeFileSystem would
+ * config.json needs), on node:fs; anything else behaves as effect's `FileSystem.makeNoop` says
+ * (nothing is there, or not implemented). platform-node's NodeFileSystem would
  * do as well, but it imports node:crypto (for temporary file names), and loading that was about
  * 12 ms of every start before `initialize` is answered. The CLI uses the whole NodeFileSystem.
  */
