@@ -7,23 +7,34 @@
  * and goes through the Schema (./AnthropicEvent.ts), which stays the definition of the shape;
  * test/stream/CompactDelta.test.ts checks the two agree on any value and any edit.
  *
- * Every check is a fixed-prefix comparison or one linear scan: nothing recurses or backtracks in
- * proportion to the delta, whose text may be megabytes long. A prefix is compared as a slice
- * (`slice(…) === PREFIX`): `startsWith` on the parser's sliced strings took five times as long,
- * and was half the cost of reading a delta.
+ * Every check is one sticky regex test of the fixed prefix or one linear scan: nothing recurses
+ * or backtracks in proportion to the delta, whose text may be megabytes long. (`startsWith` on
+ * the parser's sliced strings took five times as long as a test, and was half the cost of
+ * reading a delta.) The same prefix and body rules read a data line (`readCompactDelta`) and
+ * whole events in SSE text (`readCompactFrames`).
  */
 import type { ContentBlockDeltaEvent } from "./AnthropicEvent.ts"
 import { detached } from "./detached.ts"
 
 const PREFIX = `{"type":"content_block_delta","index":`
-const TEXT_MIDDLE = `,"delta":{"type":"text_delta","text":"`
-const THINKING_MIDDLE = `,"delta":{"type":"thinking_delta","thinking":"`
 const SUFFIX = `"}}`
 const QUOTE = 34
 const BACKSLASH = 92
-const MAX_INDEX_DIGITS = 9
+const CLOSE_BRACE = 125
+const LF = 10
+const LOWER_T = 116
+const LOWER_E = 101
 
-const hasAt = (data: string, at: number, part: string) => data.slice(at, at + part.length) === part
+/**
+ * A compact delta's fixed prefix, up to its text: the index (no leading zero, at most 9 digits)
+ * and the kind. Sticky and linear (no quantifier can match what follows it); only tested, since
+ * captures cost more than reading the index again.
+ */
+const DELTA_HEAD = /\{"type":"content_block_delta","index":(?:0|[1-9]\d{0,8}),"delta":\{"type":"(?:text_delta","text|thinking_delta","thinking)":"/y
+const EVENT_LINE = "event: content_block_delta\n"
+const DATA_FIELD = "data: "
+/** The same prefix as an SSE event's: after its event line (or none) and the data field. */
+const FRAME_HEAD = new RegExp(`(?:${EVENT_LINE})?${DATA_FIELD}${DELTA_HEAD.source}`, "y")
 
 /** Whether a JSON string's body holds a quote, a backslash or a control character, which need escapes. */
 const needsEscapes = (body: string): boolean => {
@@ -32,27 +43,6 @@ const needsEscapes = (body: string): boolean => {
     if (code < 32 || code === QUOTE || code === BACKSLASH) return true
   }
   return false
-}
-
-/** The compact text or thinking delta in `data`, or `undefined` when `data` is written any other way. */
-export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefined => {
-  if (!hasAt(data, 0, PREFIX) || !data.endsWith(SUFFIX)) return undefined
-  let position = PREFIX.length
-  let index = 0
-  const first = position
-  for (let code = data.charCodeAt(position); code >= 48 && code <= 57; code = data.charCodeAt(++position)) {
-    index = index * 10 + code - 48
-  }
-  const digits = position - first
-  if (digits === 0 || digits > MAX_INDEX_DIGITS || (digits > 1 && data.charCodeAt(first) === 48)) return undefined
-  const isText = hasAt(data, position, TEXT_MIDDLE)
-  if (!isText && !hasAt(data, position, THINKING_MIDDLE)) return undefined
-  const start = position + (isText ? TEXT_MIDDLE : THINKING_MIDDLE).length
-  const end = data.length - SUFFIX.length
-  if (end < start) return undefined
-  const value = bodyValue(data.slice(start, end))
-  if (value === undefined) return undefined
-  return deltaOf(index, isText, value)
 }
 
 /** A JSON string's body as its value: as it is when it needs no escapes, else through `JSON.parse`; `undefined` when invalid. */
@@ -71,19 +61,40 @@ const deltaOf = (index: number, isText: boolean, value: string): ContentBlockDel
     ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
     : { type: "content_block_delta", index, delta: { type: "thinking_delta", thinking: value } }
 
+/** What `readDelta` read last: set only when it returns true. */
+const read = { index: 0, isText: false, value: "" }
+
 /**
- * The start of a whole compact delta event in SSE text, up to its text: an optional
- * `event: content_block_delta` line, then the data line's fixed prefix, the index (no leading
- * zero, at most 9 digits) and the kind. Sticky and linear (no quantifier can match what
- * follows it); only tested, since captures cost more than reading the index again.
+ * Whether `text[start, end)` is exactly a compact text or thinking delta whose prefix (DELTA_HEAD)
+ * is known to end at `bodyStart`; if so, its index, kind and text are in `read` (no object per
+ * event: this runs once per delta of every stream).
  */
-const FRAME_HEAD = /(?:event: content_block_delta\n)?data: \{"type":"content_block_delta","index":(?:0|[1-9]\d{0,8}),"delta":\{"type":"(?:text_delta","text|thinking_delta","thinking)":"/y
-const EVENT_LINE = "event: content_block_delta\n"
-const DATA_PREFIX = `data: ${PREFIX}`
-const LF = 10
-const CLOSE_BRACE = 125
-const LOWER_E = 101
-const LOWER_T = 116
+const readDeltaBody = (text: string, start: number, bodyStart: number, end: number): boolean => {
+  const bodyEnd = end - SUFFIX.length
+  if (
+    bodyEnd < bodyStart ||
+    text.charCodeAt(bodyEnd) !== QUOTE || text.charCodeAt(bodyEnd + 1) !== CLOSE_BRACE || text.charCodeAt(bodyEnd + 2) !== CLOSE_BRACE
+  ) return false
+  const value = bodyValue(text.slice(bodyStart, bodyEnd))
+  if (value === undefined) return false
+  let index = 0
+  for (let at = start + PREFIX.length, code = text.charCodeAt(at); code >= 48 && code <= 57; code = text.charCodeAt(++at)) {
+    index = index * 10 + code - 48
+  }
+  read.index = index
+  // `…"text":"` or `…"thinking":"`
+  read.isText = text.charCodeAt(bodyStart - 4) === LOWER_T
+  read.value = value
+  return true
+}
+
+/** The compact text or thinking delta in `data`, or `undefined` when `data` is written any other way. */
+export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefined => {
+  DELTA_HEAD.lastIndex = 0
+  return DELTA_HEAD.test(data) && readDeltaBody(data, 0, DELTA_HEAD.lastIndex, data.length)
+    ? deltaOf(read.index, read.isText, read.value)
+    : undefined
+}
 
 /** Whole compact delta events read straight from SSE text, their texts joined, and where they end. */
 export interface CompactFrames {
@@ -110,23 +121,13 @@ export const readCompactFrames = (text: string, at: number): CompactFrames | und
     FRAME_HEAD.lastIndex = position
     if (!FRAME_HEAD.test(text)) break
     const bodyStart = FRAME_HEAD.lastIndex
-    let digit = position + (text.charCodeAt(position) === LOWER_E ? EVENT_LINE.length : 0) + DATA_PREFIX.length
-    let frameIndex = 0
-    for (let code = text.charCodeAt(digit); code >= 48 && code <= 57; code = text.charCodeAt(++digit)) frameIndex = frameIndex * 10 + code - 48
-    // `…"text":"` or `…"thinking":"`
-    const frameIsText = text.charCodeAt(bodyStart - 4) === LOWER_T
-    if (pieces.length > 0 && (frameIndex !== index || frameIsText !== isText)) break
+    const dataStart = position + (text.charCodeAt(position) === LOWER_E ? EVENT_LINE.length : 0) + DATA_FIELD.length
     const lineEnd = text.indexOf("\n", bodyStart)
-    const bodyEnd = lineEnd - SUFFIX.length
-    if (
-      lineEnd < 0 || bodyEnd < bodyStart || text.charCodeAt(lineEnd + 1) !== LF ||
-      text.charCodeAt(bodyEnd) !== QUOTE || text.charCodeAt(bodyEnd + 1) !== CLOSE_BRACE || text.charCodeAt(bodyEnd + 2) !== CLOSE_BRACE
-    ) break
-    const value = bodyValue(text.slice(bodyStart, bodyEnd))
-    if (value === undefined) break
-    pieces.push(value)
-    index = frameIndex
-    isText = frameIsText
+    if (lineEnd < 0 || text.charCodeAt(lineEnd + 1) !== LF || !readDeltaBody(text, dataStart, bodyStart, lineEnd)) break
+    if (pieces.length > 0 && (read.index !== index || read.isText !== isText)) break
+    index = read.index
+    isText = read.isText
+    pieces.push(read.value)
     position = lineEnd + 2
   }
   if (pieces.length === 0) return undefined
@@ -145,6 +146,4 @@ export const deltaText = (event: ContentBlockDeltaEvent): string =>
 
 /** A compact delta of the same block and kind carrying `text` instead. */
 export const joinedDelta = (event: ContentBlockDeltaEvent, text: string): ContentBlockDeltaEvent =>
-  event.delta.type === "text_delta"
-    ? { type: "content_block_delta", index: event.index, delta: { type: "text_delta", text } }
-    : { type: "content_block_delta", index: event.index, delta: { type: "thinking_delta", thinking: text } }
+  deltaOf(event.index, event.delta.type === "text_delta", text)
