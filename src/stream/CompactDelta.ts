@@ -88,11 +88,14 @@ const readDeltaBody = (text: string, start: number, bodyStart: number, end: numb
   return true
 }
 
-/** The compact text or thinking delta in `data`, or `undefined` when `data` is written any other way. */
+/**
+ * The compact text or thinking delta in `data`, or `undefined` when `data` is written any other
+ * way. Its text is a string of its own, not a slice of the chunk `data` came from (./detached.ts).
+ */
 export const readCompactDelta = (data: string): ContentBlockDeltaEvent | undefined => {
   DELTA_HEAD.lastIndex = 0
   return DELTA_HEAD.test(data) && readDeltaBody(data, 0, DELTA_HEAD.lastIndex, data.length)
-    ? deltaOf(read.index, read.isText, read.value)
+    ? deltaOf(read.index, read.isText, detached(read.value))
     : undefined
 }
 
@@ -138,12 +141,4 @@ export const readCompactFrames = (text: string, at: number): CompactFrames | und
  * The texts of a run of deltas as one string of its own: joined, or the one piece copied, since a
  * piece is a slice of the upstream chunk and the block keeps its text until it ends (./detached.ts).
  */
-export const textOf = (pieces: ReadonlyArray<string>): string => pieces.length === 1 ? detached(pieces[0]!) : pieces.join("")
-
-/** The text a compact delta carries. */
-export const deltaText = (event: ContentBlockDeltaEvent): string =>
-  event.delta.type === "text_delta" ? event.delta.text ?? "" : event.delta.type === "thinking_delta" ? event.delta.thinking ?? "" : ""
-
-/** A compact delta of the same block and kind carrying `text` instead. */
-export const joinedDelta = (event: ContentBlockDeltaEvent, text: string): ContentBlockDeltaEvent =>
-  deltaOf(event.index, event.delta.type === "text_delta", text)
+const textOf = (pieces: ReadonlyArray<string>): string => pieces.length === 1 ? detached(pieces[0]!) : pieces.join("")

@@ -10,10 +10,10 @@
  */
 import { parseJsonExact, type TurnEvent } from "@plexum/sdk"
 import { Array as Arr, Cause, Clock, Effect, Fiber, Latch, Pull, Stream } from "effect"
-import { type AnthropicEvent, type ContentBlockDeltaEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
+import { type AnthropicEvent, decodeAnthropicEvent } from "./AnthropicEvent.ts"
 import { type BlockState, endOfStream, initialBlockState, type ReducerStep, reduceBlockEvents, type TurnShape } from "./BlockReducer.ts"
 import { coalesceDeltas } from "./coalesceDeltas.ts"
-import { deltaText, joinedDelta, readCompactDelta, readCompactFrames, textOf } from "./CompactDelta.ts"
+import { readCompactDelta, readCompactFrames } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
 import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
@@ -62,36 +62,14 @@ export interface TurnDecoder {
   readonly end: () => ChunkOutcome
 }
 
-/**
- * The chunk's SSE events as Anthropic events. Consecutive compact text or thinking deltas for
- * the same block come out as one delta with their texts joined: the reducer then folds one
- * delta per run instead of one per token, and what it relays is what `coalesceDeltas` would
- * have made of the separate deltas (the stop-sequence and markup scanners read text as a
- * stream, so where it was cut does not matter to them).
- */
 const decodeEvents = (events: ReadonlyArray<SseEvent>): { readonly events: Array<AnthropicEvent>; readonly fault?: StreamFault } => {
   const decoded: Array<AnthropicEvent> = []
-  let run: ContentBlockDeltaEvent | undefined
-  let pieces: Array<string> = []
-  const flushRun = () => {
-    if (run === undefined) return
-    run = joinedDelta(run, textOf(pieces))
-    decoded.push(run)
-    run = undefined
-  }
   for (const sse of events) {
     const compact = readCompactDelta(sse.data)
     if (compact !== undefined) {
-      if (run !== undefined && run.index === compact.index && run.delta.type === compact.delta.type) {
-        pieces.push(deltaText(compact))
-        continue
-      }
-      flushRun()
-      run = compact
-      pieces = [deltaText(compact)]
+      decoded.push(compact)
       continue
     }
-    flushRun()
     const event = decodeAnthropicEvent(sse, parseJsonExact)
     switch (event._tag) {
       case "Event":
@@ -103,7 +81,6 @@ const decodeEvents = (events: ReadonlyArray<SseEvent>): { readonly events: Array
         return { events: decoded, fault: { _tag: "Malformed", message: event.reason } }
     }
   }
-  flushRun()
   return { events: decoded }
 }
 
