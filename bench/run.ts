@@ -125,8 +125,8 @@ const program = Effect.gen(function*() {
   // d. added latency, before a leaves this process (which is also the upstream and the host) with
   // a large heap. 600 paced deltas (3 s) per run, enough that p99 is not just the single slowest;
   // this VM's own hiccups move one run's p99 between 1.2 and 5 ms, so the row is the median of 9 runs.
+  const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
   const pacedRun = (run: number) => Effect.gen(function*() {
-    const paced = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
     fake.script({ kind: "sse", frames: paced.frames, paceMs: 5 })
     const handle = yield* host.turn(`d${run}`, userTurn("paced"))
     // A delta event may join several upstream deltas, so receipts are paired with writes by content:
@@ -160,9 +160,8 @@ const program = Effect.gen(function*() {
   // first paced runs' p99 was 3–5 ms: the plugin optimizes code on the main thread while deltas wait.
   fake.script(bigTurnReply)
   yield* receiveTurn(host, "warm")
-  const pacedShape = thinkingThenText({ model: "MiniMax-M2.7", thinking: "x".repeat(1200), text: "y".repeat(1200), seed: "paced" })
   for (let i = 0; i < 20; i++) {
-    fake.script({ kind: "sse", raw: encodeSse(pacedShape.frames), chunkSize: 160 })
+    fake.script({ kind: "sse", raw: encodeSse(paced.frames), chunkSize: 160 })
     yield* host.turnCollect(`warm${i}`, userTurn("paced"))
   }
   yield* pacedRun(-1)
