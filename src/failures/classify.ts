@@ -252,11 +252,17 @@ export const failureFromStreamFault = (fault: StreamFault, context: FailureConte
     case "Malformed":
       return new UpstreamProtocol({ message: `MiniMax's stream was malformed: ${context.scrub(fault.message)}`, retryable: false, hint: STREAM_HINT })
     case "TooLarge":
-      return new UpstreamProtocol({
-        message: `MiniMax's stream was malformed: an SSE event is larger than ${fault.maxEventSize} characters`,
-        retryable: false,
-        hint: STREAM_HINT
-      })
+      return fault.what === "event"
+        ? new UpstreamProtocol({
+          message: `MiniMax's stream was malformed: an SSE event is larger than ${fault.limit} characters`,
+          retryable: false,
+          hint: STREAM_HINT
+        })
+        : new UpstreamProtocol({
+          message: `MiniMax's reply passed ${fault.limit} characters of stream text, far more than any MiniMax model writes; the turn was stopped there`,
+          retryable: false,
+          hint: "Check that base_url reaches MiniMax itself: a proxy or server in between may be sending this. If it is MiniMax, report the request id."
+        })
     case "Empty":
       return new UpstreamProtocol({
         message: "MiniMax finished the turn without any content (an empty reply)",

@@ -7,8 +7,8 @@ export type StreamFault =
   | { readonly _tag: "Truncated"; readonly message: string }
   /** The stream breaks the protocol: not JSON, a wrong shape, events out of order. */
   | { readonly _tag: "Malformed"; readonly message: string }
-  /** One SSE event grew past the parser's bound. */
-  | { readonly _tag: "TooLarge"; readonly maxEventSize: number }
+  /** One SSE event, or the whole reply, grew past its bound (characters of stream text). */
+  | { readonly _tag: "TooLarge"; readonly what: "event" | "reply"; readonly limit: number }
   /** MiniMax sent `event: error`. */
   | {
     readonly _tag: "ErrorEvent"

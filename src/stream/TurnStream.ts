@@ -18,9 +18,19 @@ import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
 import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
 
+/**
+ * The most stream text one reply may carry. MiniMax's largest reply (M3's 524,288 output tokens,
+ * one delta event each) is about 60 million characters; without a bound, a broken or hostile
+ * upstream that never ends would grow the turn's blocks until V8's string limit (a RangeError
+ * near 537 million characters, after about 1 GiB of RSS).
+ */
+export const MAX_REPLY_SIZE = 256 * 1024 * 1024
+
 export interface TurnStreamOptions extends TurnShape {
   /** Silence allowed between complete SSE lines (pings count); time paused for the host does not. */
   readonly idleTimeoutMs: number
+  /** Characters of stream text after which the turn ends with a TooLarge fault; MAX_REPLY_SIZE unless set. */
+  readonly maxReplySize?: number | undefined
   /** Applied to the upstream's message id and model before they are relayed (the key never leaves). */
   readonly scrub?: ((text: string) => string) | undefined
 }
@@ -86,6 +96,8 @@ const decodeEvents = (events: ReadonlyArray<SseEvent>): { readonly events: Array
 
 export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
   const sse = makeSseParser()
+  const maxReplySize = options.maxReplySize ?? MAX_REPLY_SIZE
+  let received = 0
   let state: BlockState = initialBlockState(options)
   let started = false
   let messageId = ""
@@ -111,6 +123,8 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
    * that the shortcut can take over again after it.
    */
   const feed = (chunk: string): ChunkOutcome => {
+    received += chunk.length
+    if (received > maxReplySize) return { events: [], fault: { _tag: "TooLarge", what: "reply", limit: maxReplySize }, completedLine: false }
     const anthropicEvents: Array<AnthropicEvent> = []
     let completedLine = false
     let fault: StreamFault | undefined
@@ -127,7 +141,7 @@ export const makeTurnDecoder = (options: TurnStreamOptions): TurnDecoder => {
       const end = blankLine < 0 ? chunk.length : blankLine + 2
       const parsed = sse.feed(position === 0 && end === chunk.length ? chunk : chunk.slice(position, end))
       if (parsed._tag === "TooLarge") {
-        fault = { _tag: "TooLarge", maxEventSize: parsed.maxEventSize }
+        fault = { _tag: "TooLarge", what: "event", limit: parsed.maxEventSize }
         break
       }
       completedLine ||= parsed.completedLine

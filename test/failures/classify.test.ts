@@ -130,12 +130,21 @@ describe("stream faults", () => {
     const of = (fault: Parameters<typeof failureFromStreamFault>[0]) => summary(failureFromStreamFault(fault, context, NOW))
     assert.deepStrictEqual(of({ _tag: "Truncated", message: "the stream ended before message_start" }), ["UpstreamProtocol", true, undefined])
     assert.deepStrictEqual(of({ _tag: "Malformed", message: "not JSON" }), ["UpstreamProtocol", false, undefined])
-    assert.deepStrictEqual(of({ _tag: "TooLarge", maxEventSize: 16 }), ["UpstreamProtocol", false, undefined])
+    assert.deepStrictEqual(of({ _tag: "TooLarge", what: "event", limit: 16 }), ["UpstreamProtocol", false, undefined])
+    assert.deepStrictEqual(of({ _tag: "TooLarge", what: "reply", limit: 4096 }), ["UpstreamProtocol", false, undefined])
     assert.deepStrictEqual(of({ _tag: "Silent", idleMs: 1000 }), ["Timeout", true, undefined])
     assert.deepStrictEqual(
       of({ _tag: "ErrorEvent", type: "overloaded_error", message: "server cluster is under high load (2064)", requestId: "r" }),
       ["Overloaded", true, 2064]
     )
+  })
+
+  it("an oversized event and an oversized reply say which, and the bound", () => {
+    const event = failureFromStreamFault({ _tag: "TooLarge", what: "event", limit: 16 }, context, NOW)
+    const reply = failureFromStreamFault({ _tag: "TooLarge", what: "reply", limit: 4096 }, context, NOW)
+    assert.include(event.message, "an SSE event is larger than 16 characters")
+    assert.include(reply.message, "reply passed 4096 characters")
+    assert.include(reply.hint, "base_url")
   })
 })
 

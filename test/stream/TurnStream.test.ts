@@ -4,7 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { TurnEvent } from "@plexum/sdk"
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Exit, Schema, Stream } from "effect"
 import {
   cutAt,
   encodeSse,
@@ -115,6 +115,28 @@ describe("TurnStream", () => {
       const events = yield* pipeline(chunk(encodeSse(transcript.frames), [65536]))
       const text = events.flatMap((e) => e.type === "block_stop" && e.block.type === "text" ? [e.block.text] : [])
       assert.deepStrictEqual(text, [`\n\n${big}`])
+    }))
+
+  it.effect("a reply that passes its bound in stream text ends with a TooLarge fault, after the events before it", () =>
+    Effect.gen(function*() {
+      const text = encodeSse(frames)
+      const relay = (maxReplySize: number) => {
+        const received: Array<TurnEvent> = []
+        const options = { model: "MiniMax-M2.7", idleTimeoutMs: 60_000, maxReplySize }
+        return turnEventsFromText(Stream.fromIterable(chunk(text, [50])), options, (fault: StreamFault) => Effect.succeed(fault)).pipe(
+          Stream.runForEach((event) => Effect.sync(() => received.push(event))),
+          Effect.exit,
+          Effect.map((exit) => ({ exit, received }))
+        )
+      }
+      const atBound = yield* relay(text.length)
+      assert.isTrue(atBound.exit._tag === "Success")
+      assert.strictEqual(atBound.received.at(-1)?.type, "turn_stop")
+      const past = yield* relay(text.length - 1)
+      assert.deepStrictEqual(past.exit, Exit.fail({ _tag: "TooLarge", what: "reply", limit: text.length - 1 }))
+      assert.deepStrictEqual(past.received, atBound.received.slice(0, past.received.length))
+      assert.isAbove(past.received.length, 0)
+      assert.notStrictEqual(past.received.at(-1)?.type, "turn_stop")
     }))
 
   it.effect("deltas decoded from one read go out as one event; deltas arriving in separate reads are not joined", () =>
