@@ -172,13 +172,18 @@ const relayText = (draft: Draft, key: number, text: string): void => {
   draft.open.set(key, { ...block, held: buffer.slice(buffer.length - scan.held), stopNode: scan.node })
 }
 
-/** A tool call recovered from text: one tool_use block per invoke, parameters typed by the tool's schema. */
+/**
+ * A tool call recovered from text: one tool_use block per invoke, parameters typed by the
+ * tool's schema. Parameter names are the upstream's choice, so each is defined as an own
+ * property (`__proto__` included), as JSON.parse keeps it in a native tool_use's input.
+ */
 const relayToolCall = (draft: Draft, invokes: ReadonlyArray<Invoke>): void => {
   for (const invoke of invokes) {
     const properties = draft.options.toolProperties.get(invoke.name) ?? {}
     const input: Record<string, unknown> = {}
     for (const [name, raw] of invoke.parameters) {
-      input[name] = typedValue(raw, (properties[name] as { readonly type?: unknown } | undefined)?.type, parseJsonExact)
+      const schema = Object.hasOwn(properties, name) ? properties[name] as { readonly type?: unknown } | undefined : undefined
+      Object.defineProperty(input, name, { value: typedValue(raw, schema?.type, parseJsonExact), enumerable: true, writable: true, configurable: true })
     }
     const id = draft.options.toolCallId(++draft.recoveredCalls)
     const index = takeIndex(draft)
@@ -188,8 +193,18 @@ const relayToolCall = (draft: Draft, invokes: ReadonlyArray<Invoke>): void => {
   }
 }
 
+/**
+ * Markup is recovered as a tool call only when every call in it names a tool the request
+ * declared; anything else (a reply quoting the format, a call to a tool nobody offered) is text.
+ */
+const offered = (draft: Draft, piece: Piece): Piece =>
+  piece.kind === "toolCall" && !piece.invokes.every((invoke) => draft.options.toolProperties.has(invoke.name))
+    ? { kind: "text", text: piece.raw }
+    : piece
+
 const relayPieces = (draft: Draft, key: number, pieces: ReadonlyArray<Piece>): void => {
-  for (const piece of pieces) {
+  for (const scanned of pieces) {
+    const piece = offered(draft, scanned)
     if (draft.phase === "done" || draft.fault !== undefined) return
     if (piece.kind !== "text") {
       closeTextPart(draft, key)
@@ -221,7 +236,7 @@ const relayPieces = (draft: Draft, key: number, pieces: ReadonlyArray<Piece>): v
  */
 const appendText = (draft: Draft, key: number, block: TextBlock, delta: string): void => {
   const scan = block.scan
-  if (scan === undefined || (scan.phase === "text" && scan.buffer === "" && delta.indexOf("<") < 0)) return relayText(draft, key, delta)
+  if (scan === undefined || (scan.phase === "text" && scan.held === "" && delta.indexOf("<") < 0)) return relayText(draft, key, delta)
   const step = scanMarkup(scan, delta)
   draft.open.set(key, { ...block, scan: step.state })
   relayPieces(draft, key, step.pieces)

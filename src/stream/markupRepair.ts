@@ -23,20 +23,53 @@ export interface Invoke {
 
 export type Piece =
   | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "toolCall"; readonly invokes: ReadonlyArray<Invoke> }
+  /** `raw` is the markup as written, relayed as text when the call is not one the request offered. */
+  | { readonly kind: "toolCall"; readonly invokes: ReadonlyArray<Invoke>; readonly raw: string }
   | { readonly kind: "thinking"; readonly thinking: string }
 
-export interface ScanState {
-  /**
-   * "lead": the start of the turn's first text block, where `<think>` may open (white space
-   * before it is held with it); "text": plain text; "toolCall" / "think": inside markup.
-   */
-  readonly phase: "lead" | "text" | "toolCall" | "think"
-  /** Text held back (it may begin a tag), or the markup captured so far. */
-  readonly buffer: string
+/** The reasoning markup M3 writes in text (§7, §8): `<think>` and, since November 2026, `<mm:think>`. */
+export const THINK_TAGS: ReadonlyArray<readonly [open: string, close: string]> = [[THINK_OPEN, THINK_CLOSE], ["<mm:think>", "</mm:think>"]]
+
+/**
+ * White space held at the start of the first text block, where reasoning markup may still
+ * open. MiniMax writes `"\n\n"` there; past this much, it is relayed as the text it is and no
+ * markup is looked for in the lead any more.
+ */
+export const MAX_LEAD_WHITE = 1024
+
+/** Captured markup as a persistent list of the deltas it came in: appending is O(1), joining is done once. */
+interface Captured {
+  readonly text: string
+  readonly before: Captured | undefined
 }
 
-export const initialScan = (firstTextOfTurn: boolean): ScanState => ({ phase: firstTextOfTurn ? "lead" : "text", buffer: "" })
+const joinCaptured = (captured: Captured | undefined): string => {
+  const parts: Array<string> = []
+  for (let at = captured; at !== undefined; at = at.before) parts.push(at.text)
+  return parts.reverse().join("")
+}
+
+export type ScanState =
+  /** The start of the turn's first text block, where reasoning markup may open; `held` is white space and a possible tag start. */
+  | { readonly phase: "lead"; readonly held: string }
+  /** Plain text; `held` could be the start of a tool call's opening tag. */
+  | { readonly phase: "text"; readonly held: string }
+  /**
+   * Inside markup opened by `open`. `captured` holds what came after it (`size` characters),
+   * `tail` its last characters, enough to find a closing tag cut across deltas, and `lead` the
+   * white space before the tag, relayed with it when the markup never closes.
+   */
+  | {
+    readonly phase: "toolCall" | "think"
+    readonly open: string
+    readonly close: string
+    readonly lead: string
+    readonly captured: Captured | undefined
+    readonly size: number
+    readonly tail: string
+  }
+
+export const initialScan = (firstTextOfTurn: boolean): ScanState => ({ phase: firstTextOfTurn ? "lead" : "text", held: "" })
 
 export interface ScanStep {
   readonly state: ScanState
@@ -53,6 +86,7 @@ const heldFor = (text: string, tag: string): number => {
 }
 
 const WHITE = /^\s*$/
+const NON_WHITE = /\S/
 const NAME_ATTRIBUTE = /^\s+name\s*=\s*(?:"([^"]*)"|'([^']*)')\s*$/
 
 /** `<tag name="x">` at `at` (after white space): its name and where its content starts. */
@@ -100,52 +134,82 @@ const pushText = (pieces: Array<Piece>, text: string) => {
   else pieces.push({ kind: "text", text })
 }
 
-/** Scans `delta`, which follows what led to `state`. */
+const inside = (phase: "toolCall" | "think", open: string, close: string, lead: string): ScanState => ({ phase, open, close, lead, captured: undefined, size: 0, tail: "" })
+
+/** The markup that `state` has captured, as the text it was. */
+const asText = (state: Extract<ScanState, { phase: "toolCall" | "think" }>, more = ""): string => state.lead + state.open + joinCaptured(state.captured) + more
+
+/**
+ * Scans `delta`, which follows what led to `state`. Linear in the text: each delta is searched
+ * once (with the few characters before it that a tag cut across deltas needs), and captured
+ * markup is joined only when it closes.
+ */
 export const scanMarkup = (state: ScanState, delta: string): ScanStep => {
   const pieces: Array<Piece> = []
-  let phase = state.phase
-  let buffer = state.buffer + delta
+  let current: ScanState = state
+  let input = delta
   for (;;) {
-    switch (phase) {
+    switch (current.phase) {
       case "lead": {
-        const trimmed = buffer.trimStart()
-        if (trimmed === "" || (THINK_OPEN.startsWith(trimmed) && trimmed.length < THINK_OPEN.length)) return { state: { phase, buffer }, pieces }
-        if (trimmed.startsWith(THINK_OPEN)) {
-          phase = "think"
-          buffer = trimmed.slice(THINK_OPEN.length)
-        } else phase = "text"
+        const text = current.held + input
+        const first = text.search(NON_WHITE)
+        if (first < 0) {
+          if (text.length <= MAX_LEAD_WHITE) return { state: { phase: "lead", held: text }, pieces }
+          current = { phase: "text", held: "" }
+          input = text
+          continue
+        }
+        const rest = text.slice(first)
+        const tag = THINK_TAGS.find(([open]) => rest.startsWith(open))
+        if (tag !== undefined && first <= MAX_LEAD_WHITE) {
+          current = inside("think", tag[0], tag[1], text.slice(0, first))
+          input = rest.slice(tag[0].length)
+          continue
+        }
+        if (first <= MAX_LEAD_WHITE && THINK_TAGS.some(([open]) => open.startsWith(rest))) return { state: { phase: "lead", held: text }, pieces }
+        current = { phase: "text", held: "" }
+        input = text
         continue
       }
       case "text": {
-        const open = buffer.indexOf(TOOL_CALL_OPEN)
+        const text = current.held + input
+        const open = text.indexOf(TOOL_CALL_OPEN)
         if (open < 0) {
-          const held = heldFor(buffer, TOOL_CALL_OPEN)
-          pushText(pieces, buffer.slice(0, buffer.length - held))
-          return { state: { phase, buffer: buffer.slice(buffer.length - held) }, pieces }
+          const held = heldFor(text, TOOL_CALL_OPEN)
+          pushText(pieces, text.slice(0, text.length - held))
+          return { state: { phase: "text", held: text.slice(text.length - held) }, pieces }
         }
-        pushText(pieces, buffer.slice(0, open))
-        phase = "toolCall"
-        buffer = buffer.slice(open + TOOL_CALL_OPEN.length)
+        pushText(pieces, text.slice(0, open))
+        current = inside("toolCall", TOOL_CALL_OPEN, TOOL_CALL_CLOSE, "")
+        input = text.slice(open + TOOL_CALL_OPEN.length)
         continue
       }
       case "toolCall":
       case "think": {
-        const [open, close] = phase === "toolCall" ? [TOOL_CALL_OPEN, TOOL_CALL_CLOSE] : [THINK_OPEN, THINK_CLOSE]
-        const end = buffer.indexOf(close)
+        const markup = current
+        const window = markup.tail + input
+        const end = window.indexOf(markup.close)
         if (end < 0) {
-          if (buffer.length <= MAX_MARKUP_CHARS) return { state: { phase, buffer }, pieces }
-          pushText(pieces, open + buffer)
-          return { state: { phase: "text", buffer: "" }, pieces }
+          const size = markup.size + input.length
+          if (size > MAX_MARKUP_CHARS) {
+            pushText(pieces, asText(markup, input))
+            return { state: { phase: "text", held: "" }, pieces }
+          }
+          const captured = input === "" ? markup.captured : { text: input, before: markup.captured }
+          return { state: { ...markup, captured, size, tail: window.slice(-(markup.close.length - 1)) }, pieces }
         }
-        const content = buffer.slice(0, end)
-        if (phase === "think") pieces.push({ kind: "thinking", thinking: content })
+        const contentEnd = markup.size - markup.tail.length + end
+        const content = (joinCaptured(markup.captured) + input).slice(0, contentEnd)
+        const after = window.slice(end + markup.close.length)
+        if (markup.phase === "think") pieces.push({ kind: "thinking", thinking: content })
         else {
+          const raw = markup.open + content + markup.close
           const invokes = parseInvokes(content)
-          if (invokes === undefined) pushText(pieces, open + content + close)
-          else pieces.push({ kind: "toolCall", invokes })
+          if (invokes === undefined) pushText(pieces, raw)
+          else pieces.push({ kind: "toolCall", invokes, raw })
         }
-        phase = "text"
-        buffer = buffer.slice(end + close.length)
+        current = { phase: "text", held: "" }
+        input = after
         continue
       }
     }
@@ -155,18 +219,7 @@ export const scanMarkup = (state: ScanState, delta: string): ScanStep => {
 /** The end of the text block: what is held or captured is relayed as the text it was. */
 export const endMarkup = (state: ScanState): ReadonlyArray<Piece> => {
   const pieces: Array<Piece> = []
-  switch (state.phase) {
-    case "lead":
-    case "text":
-      pushText(pieces, state.buffer)
-      break
-    case "toolCall":
-      pushText(pieces, TOOL_CALL_OPEN + state.buffer)
-      break
-    case "think":
-      pushText(pieces, THINK_OPEN + state.buffer)
-      break
-  }
+  pushText(pieces, state.phase === "lead" || state.phase === "text" ? state.held : asText(state))
   return pieces
 }
 

@@ -21,8 +21,11 @@ import type { StreamFault } from "../../src/stream/StreamFault.ts"
 import { coalesceDeltas } from "../../src/stream/coalesceDeltas.ts"
 import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
 
+/** With repairs on, the request offers tool `f`, the one the markup below calls. */
+const OFFERED_TOOLS = [{ name: "f", inputSchema: { type: "object", properties: { a: { type: "integer" } } } }]
+
 const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>, repairMarkup = false) =>
-  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, repairMarkup, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
+  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, repairMarkup, tools: repairMarkup ? OFFERED_TOOLS : undefined, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
     Stream.runCollect
   )
 

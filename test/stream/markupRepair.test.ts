@@ -22,7 +22,7 @@ const TOOLS = [{
     type: "object",
     properties: { command: { type: "string" }, timeout: { type: "integer" }, verbose: { type: "boolean" }, env: { type: "object" }, args: { type: "array" }, ratio: { type: ["number", "null"] } }
   }
-}]
+}, { name: "search", inputSchema: { type: "object" } }]
 
 const SHAPE: TurnShape = { model: "MiniMax-M2.5", repairMarkup: true, tools: TOOLS, toolCallId: (n) => `call_function_abcdefghij12_${n}` }
 
@@ -82,7 +82,7 @@ describe("tool calls written as text", () => {
     assert.strictEqual(firstDeltas[0], "L", "text before the XML is relayed at once")
   })
 
-  it("several invokes in one call; an undeclared tool's parameters stay strings", () => {
+  it("several invokes in one call; parameters a tool's schema does not type stay strings", () => {
     const xml = `<minimax:tool_call><invoke name="exec"><parameter name="verbose">true</parameter><parameter name="env">{"A": 1}</parameter>` +
       `<parameter name="args">["-l", 2]</parameter><parameter name="ratio">0.5</parameter><parameter name="timeout">soon</parameter></invoke>` +
       `<invoke name='search'><parameter name="limit">10</parameter></invoke></minimax:tool_call>`
