@@ -85,6 +85,15 @@ export interface FakeMinimaxOptions {
   readonly quotaNow?: number
 }
 
+/** How `/v1/token_plan/remains` answers instead of the usual body. */
+export type QuotaReply =
+  /** A 200 JSON body, as given. */
+  | { readonly kind: "json"; readonly body: unknown }
+  /** 200 headers and the first `bytes` of `body`, then silence with the connection open. */
+  | { readonly kind: "stall"; readonly body: unknown; readonly bytes: number }
+  /** No response headers, ever. */
+  | { readonly kind: "hang" }
+
 export interface FakeMinimax {
   readonly url: string
   /** The base_url to configure: `${url}/anthropic`. */
@@ -92,6 +101,10 @@ export interface FakeMinimax {
   readonly requests: Array<RecordedRequest>
   /** Replies to play, in order, for the next Messages requests; then the default transcript. */
   readonly script: (...replies: Array<Reply>) => void
+  /** How every quota request is answered from now on; undefined restores the usual body. */
+  readonly quotaReply: (reply: QuotaReply | undefined) => void
+  /** Changes which header the fake wants and M3's "thinking on" value while it runs (MiniMax has drifted on both). */
+  readonly reconfigure: (changes: Pick<FakeMinimaxOptions, "authField" | "m3ThinkingOn">) => void
   /** Connections currently open. */
   readonly openConnections: () => number
   readonly close: () => Promise<void>
@@ -186,7 +199,8 @@ const lastUserText = (body: any): string => {
 }
 
 export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<FakeMinimax> => {
-  const authField = options.authField ?? "bearer"
+  const drift = { authField: options.authField ?? "bearer", m3ThinkingOn: options.m3ThinkingOn ?? "adaptive" }
+  let quotaOverride: QuotaReply | undefined
   const acceptKey = options.acceptKey ?? ((key: string) => key.startsWith("sk-"))
   const emptyBalance = options.emptyBalance ?? ((key: string) => key.startsWith("sk-api-") && key.includes("empty"))
   const requests: Array<RecordedRequest> = []
@@ -273,9 +287,24 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     writeMore()
   }
 
+  const playQuota = (response: ServerResponse, reply: QuotaReply) => {
+    switch (reply.kind) {
+      case "json":
+        return sendJson(response, 200, reply.body)
+      case "hang":
+        return
+      case "stall": {
+        response.writeHead(200, { "content-type": "application/json" })
+        response.flushHeaders()
+        response.write(JSON.stringify(reply.body).slice(0, reply.bytes))
+        return
+      }
+    }
+  }
+
   const handleMessages = (request: IncomingMessage, response: ServerResponse, record: RecordedRequest) => {
-    const key = keyOf(request, authField)
-    if (key === undefined) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES[authField]))
+    const key = keyOf(request, drift.authField)
+    if (key === undefined) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES[drift.authField]))
     if (!acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", "login fail: invalid api key (1004)"))
     const body = record.body
     if (body === undefined) return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, request body is not JSON (2013)"))
@@ -292,7 +321,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     if (images && !isM3) return invalid("chat content is empty")
     const badSignature = blocks.find((b) => b?.type === "thinking" && typeof b.signature === "string" && b.signature !== sha256Hex(String(b.thinking)))
     if (badSignature !== undefined) return invalid("thinking block signature verification failed")
-    const thinkingOn = options.m3ThinkingOn ?? "adaptive"
+    const thinkingOn = drift.m3ThinkingOn
     if (isM3 && body.thinking !== undefined && !["disabled", thinkingOn].includes(body.thinking?.type)) {
       return invalid(`thinking.type must be ${thinkingOn === "enabled" ? "enabled or disabled" : "adaptive or disabled"}`)
     }
@@ -347,6 +376,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         if (key === undefined) return refuse(1004, "login fail: Please carry the API secret key in the 'Authorization' field of the request header")
         if (!acceptKey(key)) return refuse(2049, "invalid api key")
         if (!key.startsWith("sk-cp-")) return refuse(2057, "not coding plan token")
+        if (quotaOverride !== undefined) return playQuota(response, quotaOverride)
         return sendJson(response, 200, quotaBody(options.quotaFormat ?? "new", options.quotaNow ?? Date.now()))
       }
       response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })
@@ -368,6 +398,8 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         baseUrl: `${url}/anthropic`,
         requests,
         script: (...replies) => void scripted.push(...replies),
+        quotaReply: (reply) => void (quotaOverride = reply),
+        reconfigure: (changes) => void Object.assign(drift, changes),
         openConnections: () => sockets.size,
         close: () =>
           new Promise<void>((done) => {

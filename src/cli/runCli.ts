@@ -15,7 +15,9 @@ import { PLUGIN_ID, PLUGIN_VERSION } from "../services/PluginConfig.ts"
 const USAGE_ERROR = 2
 
 const probe = Effect.fn("probe")(function*(json: boolean, models: ReadonlyArray<string> | "all" | undefined) {
-  const report = yield* runProbe(models === undefined ? {} : { models })
+  // Progress goes to stderr as the probe asks, so a slow host is seen waiting, not hanging; the report goes to stdout.
+  const progress = json ? undefined : (step: string) => Effect.sync(() => void process.stderr.write(`${step}\n`))
+  const report = yield* runProbe({ ...(models === undefined ? {} : { models }), ...(progress === undefined ? {} : { progress }) })
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
   process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : formatProbeReport(report, color))
   process.exitCode = exitCodeOf(report)

@@ -5,6 +5,7 @@
  * of the key before it is read (./upstreamAnswer.ts), so no failure can carry it.
  */
 import type { UpstreamDetails } from "@plexum/sdk"
+import { localTime } from "../localTime.ts"
 import type { StreamFault } from "../stream/StreamFault.ts"
 import {
   AuthFailed,
@@ -22,6 +23,7 @@ import {
   UpstreamProtocol,
   UpstreamUnavailable
 } from "./MinimaxFailure.ts"
+import { NETWORK_FAULT_TEXT, type NetworkFault } from "./networkFault.ts"
 import { type Scrubber, scrubOptional } from "./scrubSecret.ts"
 import {
   type Headers,
@@ -103,7 +105,7 @@ const fromAnswer = (
         return new ModelNotInPlan(build(`${context.model} has no quota in this key's Token Plan${quoted}`, false, notInPlan))
       }
       const reset = resetDelayMs(said, nowMs)
-      const resetsAt = reset === undefined ? "" : ` It resets at ${new Date(nowMs + reset).toLocaleString()} (local time).`
+      const resetsAt = reset === undefined ? "" : ` It resets at ${localTime(nowMs + reset)}.`
       return new RateLimited({
         ...build(
           `The Token Plan's usage limit is reached${quoted}`,
@@ -292,13 +294,32 @@ export const noHeadersWithin = (ms: number): MinimaxFailure =>
     hint: "Raise request_timeout_ms in config.json if this keeps happening."
   })
 
-/** The request never got an HTTP answer: the network, DNS, TLS or a wrong host. */
-export const unreachable = (baseUrl: string, why: string): MinimaxFailure =>
-  new UpstreamUnavailable({
-    message: `Could not reach MiniMax at ${baseUrl}: ${why}`,
+/** A JSON answer whose body stopped arriving. */
+export const bodyStalled = (ms: number): MinimaxFailure =>
+  new Timeout({
+    message: `MiniMax's answer stopped arriving: its body was not complete within ${ms} ms`,
     retryable: true,
-    hint: "Check the network and base_url; `--probe` tests reachability."
+    hint: "Retry; a proxy between this machine and MiniMax may be holding the answer."
   })
+
+/** The request never got an HTTP answer: refused, DNS, TLS, reset or timeout, each said as what it is. */
+export const unreachable = (baseUrl: string, fault: NetworkFault, scrub: Scrubber): MinimaxFailure => {
+  const text = NETWORK_FAULT_TEXT[fault.kind]
+  return new UpstreamUnavailable({
+    message: `${text.says(originOf(baseUrl))}: ${scrub(fault.detail)}`,
+    // A certificate will not change in the next second; the rest may pass.
+    retryable: fault.kind !== "tls",
+    hint: text.hint
+  })
+}
+
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}
 
 /** The connection broke while the response was being read. */
 export const connectionBroke = (why: string): MinimaxFailure =>

@@ -16,7 +16,9 @@ import { type ConfigLocation, type MinimaxConfig, PluginConfig } from "../servic
 import { otherRegion, type Region } from "../services/RegionHosts.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
 import { streamTurn } from "../turn/streamTurn.ts"
-import { askMessages, askQuota, type KeyAnswer, PROBE_TIMEOUT_MS } from "./askUpstream.ts"
+import { secretScrubber } from "../failures/scrubSecret.ts"
+import { askMessages, askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS } from "./askUpstream.ts"
+import { scrubbedReport } from "./untrusted.ts"
 import type { QuotaBucket } from "./quota.ts"
 
 /** The models checked when none are named: the flagship and the Token Plan's model, with its faster sibling. */
@@ -29,6 +31,8 @@ export interface ModelProbe {
   /** The model `message_start` named, when it is not the one asked for. */
   readonly answeredBy?: string
   readonly failure?: ProviderFailure
+  /** Why the model was not asked (the endpoint is unreachable, or the probe's deadline passed). */
+  readonly skipped?: string
 }
 
 export type QuotaSection =
@@ -80,6 +84,22 @@ export interface ProbeOptions {
   readonly pluginDir?: string
   /** The models to check; "all" for the whole catalog; default DEFAULT_PROBE_MODELS. */
   readonly models?: ReadonlyArray<string> | "all"
+  /** Told what the probe is about to ask, as it goes (a person is watching). */
+  readonly progress?: (step: string) => Effect.Effect<void>
+}
+
+/** The whole probe, however many hosts and models it asks, ends within this. */
+export const PROBE_DEADLINE_MS = 20_000
+
+/**
+ * A failure as the probe shows it: hints that send the reader to `--probe`, or tell them to
+ * raise a timeout the probe caps anyway, say what the probe itself found instead.
+ */
+const forProbe = (failure: ProviderFailure): ProviderFailure => {
+  if (failure.tag === "Timeout") return { ...failure, hint: `The probe waits at most ${PROBE_TIMEOUT_MS / 1000} s: MiniMax, or something between, is not answering in time.` }
+  const hint = failure.hint?.split(/(?<=\.)\s+/).filter((sentence) => !sentence.includes("--probe")).join(" ")
+  const { hint: _dropped, ...rest } = failure
+  return hint === undefined || hint === "" ? rest : { ...rest, hint }
 }
 
 /** What the report says of where config.json is. */
@@ -96,7 +116,10 @@ export const runProbe = (options: ProbeOptions = {}) =>
     const clients = yield* MinimaxClient
     const selfHeal = yield* SelfHeal
     const http = yield* HttpClient.HttpClient
+    const progress = options.progress ?? (() => Effect.void)
     const checkedAt = yield* Clock.currentTimeMillis
+    const deadlineAt = checkedAt + PROBE_DEADLINE_MS
+    const remainingMs = Effect.map(Clock.currentTimeMillis, (now) => Math.max(0, deadlineAt - now))
     const location = yield* pluginConfig.locate(options.pluginDir)
     const loaded = yield* Effect.result(pluginConfig.load(options.pluginDir))
     if (loaded._tag === "Failure") {
@@ -108,7 +131,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
         key: envKey ? { present: true, kind: keyKindOf(envKey), masked: maskKey(envKey) } : { present: false },
         models: []
       }
-      return report
+      return envKey === undefined ? report : scrubbedReport(report, [secretScrubber(envKey)])
     }
     const settings = loaded.success
     const config: MinimaxConfig = {
@@ -129,6 +152,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       repairMarkup: settings.repairMarkup
     }
     const keySection = { present: true, kind: keyKind, masked: maskKey(unwrapKey(config)) }
+    const scrubbed = (report: ProbeReport): ProbeReport => scrubbedReport(report, [secretScrubber(unwrapKey(config))])
 
     const known = descriptorsOf(config.models).map((m) => m.id)
     const wanted = options.models === "all" ? known : options.models ?? DEFAULT_PROBE_MODELS.filter((id) => known.includes(id))
@@ -142,34 +166,44 @@ export const runProbe = (options: ProbeOptions = {}) =>
         models: [],
         usageError: `--model ${unknown.join(", ")}: not a model the catalog or config.json knows (known: ${known.join(", ")})`
       }
-      return report
+      return scrubbed(report)
     }
 
+    // The endpoint and the quota are asked side by side; each answer, its body included, within its bound.
     const endpointUrl = `${config.baseUrl}/v1/messages`
-    const reach = yield* http.get(config.baseUrl).pipe(
-      Effect.provideService(HttpClient.TracerPropagationEnabled, false),
-      Effect.timeout(config.requestTimeoutMs),
-      Effect.scoped,
-      Effect.result
-    )
-    const endpoint = reach._tag === "Success"
-      ? { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - checkedAt }
-      : { url: endpointUrl, reachable: false, error: "no HTTP answer (DNS, TLS, firewall or a wrong base_url)" }
-
     const apiHost = apiHostOf(config)
-    const quotaAnswer = keyKind === "token-plan" ? yield* askQuota(http, apiHost, config.apiKey, checkedAt) : undefined
+    yield* progress(`asking ${new URL(config.baseUrl).host}${keyKind === "token-plan" ? " and its quota" : ""}…`)
+    const [reach, quotaAnswer] = yield* Effect.all([
+      http.get(config.baseUrl).pipe(
+        Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+        Effect.timeoutOption(config.requestTimeoutMs),
+        Effect.scoped,
+        Effect.result
+      ),
+      keyKind === "token-plan" ? Effect.asSome(askQuota(http, apiHost, config.apiKey, checkedAt, config.requestTimeoutMs)) : Effect.succeedNone
+    ], { concurrency: "unbounded" })
+    const endpoint = reach._tag === "Failure"
+      ? { url: endpointUrl, reachable: false, error: noAnswer(reach.failure) }
+      : Option.isNone(reach.success)
+      ? { url: endpointUrl, reachable: false, error: `no answer within ${config.requestTimeoutMs / 1000} s (the host accepts connections but does not answer)` }
+      : { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - checkedAt }
+
     const quota: QuotaSection = keyKind === "pay-per-token"
       ? { status: "none", reason: "pay-as-you-go (sk-api-) keys have no plan quota" }
-      : quotaAnswer === undefined
+      : Option.isNone(quotaAnswer)
       ? { status: "none", reason: "not a Token Plan (sk-cp-) key; no plan quota to read" }
-      : quotaAnswer.reading?._tag === "Buckets"
-      ? { status: "ok", host: apiHost, buckets: quotaAnswer.reading.buckets }
-      : quotaAnswer.reading?._tag === "Refused"
-      ? { status: "unreadable", host: apiHost, reason: `MiniMax refused the quota request: ${quotaAnswer.reading.message}`, code: quotaAnswer.reading.code }
-      : { status: "unreadable", host: apiHost, reason: quotaAnswer.reading?._tag === "Unreadable" ? quotaAnswer.reading.reason : "no answer from the host" }
+      : quotaAnswer.value.reading?._tag === "Buckets"
+      ? { status: "ok", host: apiHost, buckets: quotaAnswer.value.reading.buckets }
+      : quotaAnswer.value.reading?._tag === "Refused"
+      ? { status: "unreadable", host: apiHost, reason: `MiniMax refused the quota request: ${quotaAnswer.value.reading.message}`, code: quotaAnswer.value.reading.code }
+      : {
+        status: "unreadable",
+        host: apiHost,
+        reason: quotaAnswer.value.reading?._tag === "Unreadable" ? quotaAnswer.value.reading.reason : quotaAnswer.value.why ?? "no answer from the host"
+      }
 
     const api = clients.forConfig(config)
-    const probeModel = (id: string) =>
+    const probeModel = (id: string, boundMs: number) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         let answeredBy: string | undefined
@@ -177,22 +211,34 @@ export const runProbe = (options: ProbeOptions = {}) =>
           Stream.tap((event) => Effect.sync(() => void (event.type === "turn_start" && event.model !== id ? (answeredBy = event.model) : undefined))),
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
+          Effect.timeoutOption(boundMs),
           Effect.result
         )
-        if (first._tag === "Failure") return { id, ok: false, failure: toProviderFailure(first.failure) } satisfies ModelProbe
+        if (first._tag === "Failure") return { id, ok: false, failure: forProbe(toProviderFailure(first.failure)) } satisfies ModelProbe
+        if (Option.isNone(first.success)) return { id, ok: false, skipped: `no answer before the probe's ${PROBE_DEADLINE_MS / 1000} s deadline` } satisfies ModelProbe
         const ttftMs = (yield* Clock.currentTimeMillis) - started
         return { id, ok: true, ttftMs, ...(answeredBy === undefined ? {} : { answeredBy }) } satisfies ModelProbe
       })
     const models: Array<ModelProbe> = []
-    for (const id of wanted) models.push(yield* probeModel(id))
+    for (const id of wanted) {
+      const left = yield* remainingMs
+      if (!endpoint.reachable) models.push({ id, ok: false, skipped: "not asked: the endpoint is unreachable" })
+      else if (left === 0) models.push({ id, ok: false, skipped: `not asked: the probe's ${PROBE_DEADLINE_MS / 1000} s deadline passed` })
+      else {
+        yield* progress(`asking ${id}…`)
+        models.push(yield* probeModel(id, left))
+      }
+    }
 
     const healedHeader = yield* selfHeal.learned(authHeaderRule, "", config.authHeader)
     const refusedByMessages = models[0]?.failure?.tag === "AuthFailed"
-    const refusedByQuota = quotaAnswer?.answer === "refused"
+    const refusedByQuota = Option.isSome(quotaAnswer) && quotaAnswer.value.answer === "refused"
     const auth: AuthDiagnosis | undefined = healedHeader !== undefined
       ? { verdict: "wrong-header", fix: `"auth_header": "${healedHeader}"`, checks: [{ host: apiHost, header: healedHeader, question: "messages", answer: "accepted" }] }
       : refusedByMessages || refusedByQuota
-      ? yield* diagnose(http, config, refusedByMessages ? "messages" : "quota", wanted[0] ?? "MiniMax-M2.7", checkedAt)
+      ? yield* progress("asking the other region and header…").pipe(
+        Effect.andThen(diagnose(http, config, refusedByMessages ? "messages" : "quota", wanted[0] ?? "MiniMax-M2.7", checkedAt, remainingMs))
+      )
       : undefined
 
     const report: ProbeReport = {
@@ -205,7 +251,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       models,
       ...(auth === undefined ? {} : { auth })
     }
-    return report
+    return scrubbed(report)
   })
 
 const unwrapKey = (config: MinimaxConfig): string => Redacted.value(config.apiKey)
@@ -215,14 +261,23 @@ const unwrapKey = (config: MinimaxConfig): string => Redacted.value(config.apiKe
  * the key wrong? The same question goes to the other region's host, then to this host with
  * the other header.
  */
-const diagnose = (http: HttpClient.HttpClient, config: MinimaxConfig, question: "messages" | "quota", model: string, nowMs: number) =>
+const diagnose = (
+  http: HttpClient.HttpClient,
+  config: MinimaxConfig,
+  question: "messages" | "quota",
+  model: string,
+  nowMs: number,
+  remainingMs: Effect.Effect<number>
+) =>
   Effect.gen(function*() {
     const other = otherRegion(config.region)
     const otherHost = config.regionHosts[other]
+    const questionBound = Effect.map(remainingMs, (left) => Math.min(left, config.requestTimeoutMs))
     const ask = (host: string, header: "bearer" | "x-api-key" | "both") =>
-      question === "quota"
-        ? Effect.map(askQuota(http, host, config.apiKey, nowMs), (answer) => answer.answer)
-        : askMessages(http, `${host}/anthropic`, config.apiKey, header, model)
+      Effect.flatMap(questionBound, (boundMs) =>
+        question === "quota"
+          ? Effect.map(askQuota(http, host, config.apiKey, nowMs, boundMs), (answer) => answer.answer)
+          : askMessages(http, `${host}/anthropic`, config.apiKey, header, model, boundMs))
     const checks: Array<AuthDiagnosis["checks"][number]> = []
     const inOtherRegion = yield* ask(otherHost, config.authHeader)
     checks.push({ host: otherHost, header: config.authHeader, question, answer: inOtherRegion })
@@ -232,7 +287,7 @@ const diagnose = (http: HttpClient.HttpClient, config: MinimaxConfig, question: 
     }
     const otherHeader = config.authHeader === "x-api-key" ? "bearer" : "x-api-key"
     if (question === "messages" && config.authHeader !== "both") {
-      const withOtherHeader = yield* askMessages(http, config.baseUrl, config.apiKey, otherHeader, model)
+      const withOtherHeader = yield* Effect.flatMap(questionBound, (boundMs) => askMessages(http, config.baseUrl, config.apiKey, otherHeader, model, boundMs))
       checks.push({ host: new URL(config.baseUrl).origin, header: otherHeader, question, answer: withOtherHeader })
       if (withOtherHeader === "accepted") return { verdict: "wrong-header", fix: `"auth_header": "${otherHeader}"`, checks } satisfies AuthDiagnosis
     }

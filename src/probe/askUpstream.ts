@@ -1,25 +1,29 @@
 /**
  * The probe's own questions to a MiniMax host, with an explicit header and no self-heal: does
  * this host accept this key this way, and what is left of the plan. Network trouble is an
- * answer too, never a failure.
+ * answer too, never a failure. Each question, its body included, ends within its bound.
  */
-import { Effect, Redacted } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
+import { networkFaultOf } from "../failures/networkFault.ts"
 import { MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
 import { authorize, MESSAGES_HEADERS, readCapped } from "../services/MinimaxClient.ts"
 import type { AuthHeaderMode } from "../services/PluginConfig.ts"
 import { type QuotaReading, readQuota } from "./quota.ts"
 
-/** A person is waiting: no question may take longer than this. */
+/** A person is waiting: no single question may take longer than this. */
 export const PROBE_TIMEOUT_MS = 15_000
 
 export type KeyAnswer = "accepted" | "refused" | "unreachable"
 
-const run = (http: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
-  http.execute(request).pipe(
-    Effect.provideService(HttpClient.TracerPropagationEnabled, false),
-    Effect.timeout(PROBE_TIMEOUT_MS)
-  )
+/** What a question that got no answer met: the network's fault in words, or the bound. */
+export const noAnswer = (error: unknown): string => {
+  const fault = networkFaultOf(error)
+  return `${fault.kind === "other" ? "no HTTP answer" : fault.kind}: ${fault.detail}`
+}
+
+const send = (http: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+  http.execute(request).pipe(Effect.provideService(HttpClient.TracerPropagationEnabled, false))
 
 /** Whether `{baseUrl}/v1/messages` lets `key` through under `mode` (anything but 401/403 does). */
 export const askMessages = (
@@ -27,14 +31,16 @@ export const askMessages = (
   baseUrl: string,
   key: Redacted.Redacted<string>,
   mode: AuthHeaderMode,
-  model: string
+  model: string,
+  boundMs: number = PROBE_TIMEOUT_MS
 ): Effect.Effect<KeyAnswer> =>
   HttpClientRequest.post(`${baseUrl}/v1/messages`).pipe(
     HttpClientRequest.setHeaders(MESSAGES_HEADERS),
     HttpClientRequest.bodyText(JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: "user", content: "ping" }] }), "application/json"),
     authorize(mode, key),
-    (request) => run(http, request),
+    (request) => send(http, request),
     Effect.map((response): KeyAnswer => response.status === 401 || response.status === 403 ? "refused" : "accepted"),
+    Effect.timeout(Math.min(boundMs, PROBE_TIMEOUT_MS)),
     Effect.scoped,
     Effect.orElseSucceed((): KeyAnswer => "unreachable")
   )
@@ -42,13 +48,22 @@ export const askMessages = (
 export interface QuotaAnswer {
   readonly answer: KeyAnswer | "unreadable"
   readonly reading?: QuotaReading
+  /** Why there was no answer, when there was none. */
+  readonly why?: string
 }
 
 /** `GET {host}/v1/token_plan/remains` with the Bearer key; 1004 and 2049 mean the key was refused. */
-export const askQuota = (http: HttpClient.HttpClient, host: string, key: Redacted.Redacted<string>, nowMs: number): Effect.Effect<QuotaAnswer> =>
-  HttpClientRequest.get(`${host}/v1/token_plan/remains`).pipe(
+export const askQuota = (
+  http: HttpClient.HttpClient,
+  host: string,
+  key: Redacted.Redacted<string>,
+  nowMs: number,
+  boundMs: number = PROBE_TIMEOUT_MS
+): Effect.Effect<QuotaAnswer> => {
+  const bound = Math.min(boundMs, PROBE_TIMEOUT_MS)
+  return HttpClientRequest.get(`${host}/v1/token_plan/remains`).pipe(
     HttpClientRequest.bearerToken(key),
-    (request) => run(http, request),
+    (request) => send(http, request),
     Effect.flatMap((response) => readCapped(response, MAX_ERROR_BODY_BYTES)),
     Effect.map((text): QuotaAnswer => {
       let json: unknown
@@ -61,6 +76,10 @@ export const askQuota = (http: HttpClient.HttpClient, host: string, key: Redacte
       if (reading._tag === "Refused" && (reading.code === 1004 || reading.code === 2049)) return { answer: "refused", reading }
       return { answer: reading._tag === "Unreadable" ? "unreadable" : "accepted", reading }
     }),
+    // The bound covers the body too: a host that sends headers and half a body, then nothing, is no answer.
+    Effect.timeoutOption(bound),
+    Effect.map(Option.getOrElse((): QuotaAnswer => ({ answer: "unreachable", why: `no complete answer within ${bound / 1000} s` }))),
     Effect.scoped,
-    Effect.orElseSucceed((): QuotaAnswer => ({ answer: "unreachable" }))
+    Effect.catch((error) => Effect.succeed<QuotaAnswer>({ answer: "unreachable", why: noAnswer(error) }))
   )
+}

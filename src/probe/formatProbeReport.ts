@@ -4,14 +4,23 @@
 import { KEY_KIND_LABEL } from "../apiKey.ts"
 import type { ProbeReport } from "./Probe.ts"
 import type { QuotaWindow } from "./quota.ts"
+import { escapeControls, mapStrings } from "./untrusted.ts"
+import { localTime } from "../localTime.ts"
 
-export const formatProbeReport = (report: ProbeReport, color: boolean): string => {
+export const formatProbeReport = (untrusted: ProbeReport, color: boolean): string => {
+  const report = mapStrings(untrusted, escapeControls)
   const paint = (code: number) => (text: string) => color ? `\u001b[${code}m${text}\u001b[0m` : text
   const ok = paint(32)("ok")
   const fail = paint(31)("FAILED")
   const dim = paint(2)
   const lines: Array<string> = []
-  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(12)} ${value}`)
+  const labels = [
+    ...report.models.map((model) => model.id),
+    ...(report.quota?.status === "ok" ? report.quota.buckets.map((bucket) => bucket.name) : [])
+  ]
+  const width = Math.max(12, ...labels.map((label) => label.length))
+  const row = (label: string, value: string) => lines.push(`  ${label.padEnd(width)} ${value}`)
+  const more = (value: string) => lines.push(`  ${" ".repeat(width)} ${value}`)
 
   lines.push("config")
   row("file", `${report.config.path} (${report.config.found ? `found, mode ${report.config.mode}` : "not found"})`)
@@ -65,12 +74,14 @@ export const formatProbeReport = (report: ProbeReport, color: boolean): string =
   for (const model of report.models) {
     if (model.ok) {
       row(model.id, `${ok}, first token after ${model.ttftMs} ms`)
-      if (model.answeredBy !== undefined) lines.push(`  ${" ".repeat(12)} ${paint(33)(`warning: ${model.answeredBy} answered, not ${model.id}`)}`)
+      if (model.answeredBy !== undefined) more(paint(33)(`warning: ${model.answeredBy} answered, not ${model.id}`))
+    } else if (model.failure === undefined) {
+      row(model.id, dim(model.skipped ?? "not asked"))
     } else {
-      const f = model.failure!
+      const f = model.failure
       const code = f.upstream?.code === undefined ? "" : ` (MiniMax ${f.upstream.code})`
       row(model.id, `${fail}: ${f.tag}${code}: ${f.message}`)
-      if (f.hint) lines.push(`  ${" ".repeat(12)} ${dim(`hint: ${f.hint}`)}`)
+      if (f.hint) more(dim(`hint: ${f.hint}`))
     }
   }
   if (report.auth !== undefined) {
@@ -94,6 +105,8 @@ export const inDuration = (ms: number): string => {
 }
 
 const describeWindow = (window: QuotaWindow, checkedAt: number): string => {
+  const name = window.window === "current" ? "window" : "week"
+  if (window.unreadable !== undefined) return `${name}: unreadable (the answer says ${window.unreadable})`
   const left = window.state === "unlimited"
     ? "unlimited"
     : window.state === "exhausted"
@@ -105,6 +118,6 @@ const describeWindow = (window: QuotaWindow, checkedAt: number): string => {
     : "left: unknown"
   const reset = window.resetsAt === undefined
     ? ""
-    : `, resets ${new Date(window.resetsAt).toLocaleString()} (${inDuration(window.resetsInMs ?? window.resetsAt - checkedAt)})`
-  return `${window.window === "current" ? "window" : "week"}: ${left}${reset}`
+    : `, resets ${localTime(window.resetsAt)}, ${inDuration(window.resetsInMs ?? window.resetsAt - checkedAt)}`
+  return `${name}: ${left}${reset}`
 }

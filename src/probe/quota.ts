@@ -53,6 +53,8 @@ export interface QuotaWindow {
   /** When the window resets, epoch ms, and how long that is from the check. */
   readonly resetsAt?: number
   readonly resetsInMs?: number
+  /** Set when the answer's numbers are impossible (a share outside 0–100, a reset in 1970): nothing else is shown. */
+  readonly unreadable?: string
 }
 
 export interface QuotaBucket {
@@ -78,12 +80,37 @@ const windowOf = (
   const hasCounts = fields.total !== undefined && fields.total !== null && fields.total > 0
   if (!hasPercent && !hasCounts && state === "normal") return undefined
   const resetsAt = fields.end ?? (fields.remains === undefined || fields.remains === null ? undefined : nowMs + fields.remains)
+  const impossible = impossibleOf(fields, resetsAt, nowMs)
+  if (impossible !== undefined) return { window, state, unreadable: impossible }
   return {
     window,
     state,
     ...(hasPercent ? { leftPercent: fields.percent! } : hasCounts ? { used: fields.used ?? 0, total: fields.total! } : {}),
     ...(resetsAt === undefined || resetsAt === null ? {} : { resetsAt, resetsInMs: Math.max(0, resetsAt - nowMs) })
   }
+}
+
+/** A window resets within its week and a little: a reset further out, or before the check, is not a time MiniMax means. */
+const LATEST_RESET_MS = 8 * 24 * 3_600_000
+const EARLIEST_RESET_MS = -3_600_000
+
+/** Why the window's numbers cannot be shown as facts, if they cannot. */
+const impossibleOf = (
+  fields: { percent?: number | null | undefined; total?: number | null | undefined; used?: number | null | undefined },
+  resetsAt: number | null | undefined,
+  nowMs: number
+): string | undefined => {
+  const { percent, total, used } = fields
+  if (percent !== undefined && percent !== null && !(Number.isFinite(percent) && percent >= 0 && percent <= 100)) {
+    return `a remaining share of ${percent} %, outside 0–100`
+  }
+  if (total !== undefined && total !== null && total > 0 && used !== undefined && used !== null && !(used >= 0 && used <= total)) {
+    return `${used} used of ${total}`
+  }
+  if (resetsAt !== undefined && resetsAt !== null && !(Number.isFinite(resetsAt) && resetsAt - nowMs >= EARLIEST_RESET_MS && resetsAt - nowMs <= LATEST_RESET_MS)) {
+    return `a reset time of ${resetsAt} ms (epoch), not within the next week`
+  }
+  return undefined
 }
 
 /** A bucket is not in the plan when both windows are "unlimited" with both totals 0 (§6): skip it. */

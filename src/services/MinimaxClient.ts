@@ -11,6 +11,7 @@ import { parseJsonExact } from "@plexum/sdk"
 import { Context, Effect, Layer, Redacted, Stream } from "effect"
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import {
+  bodyStalled,
   connectionBroke,
   failureFromErrorBody,
   failureFromHttp,
@@ -20,6 +21,7 @@ import {
   unreachable
 } from "../failures/classify.ts"
 import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import { networkFaultOf } from "../failures/networkFault.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
 import { sseOfMessage } from "../stream/MessageBody.ts"
@@ -146,7 +148,11 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
       /** A 200 whose body is JSON: an error, a `base_resp` code, or a whole message to relay as its events. */
       const jsonBody = (response: HttpClientResponse.HttpClientResponse, context: FailureContext) =>
         Effect.gen(function*() {
-          const text = yield* readCapped(response, MAX_EVENT_SIZE).pipe(Effect.mapError((error) => connectionBroke(error.reason._tag)))
+          // A body that stops half-way is the stream's silence by another name: the same deadline ends it.
+          const text = yield* readCapped(response, MAX_EVENT_SIZE).pipe(
+            Effect.mapError((error) => connectionBroke(networkFaultOf(error).detail)),
+            Effect.timeoutOrElse({ duration: config.streamIdleTimeoutMs, orElse: () => Effect.fail(bodyStalled(config.streamIdleTimeoutMs)) })
+          )
           const nowMs = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
           let json: unknown
           try {
@@ -174,14 +180,14 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           Effect.provideService(HttpClient.TracerPropagationEnabled, false),
           Effect.timeoutOrElse({ duration: config.requestTimeoutMs, orElse: () => Effect.fail(noHeadersWithin(config.requestTimeoutMs)) }),
           Effect.catchTag("HttpClientError", (error) =>
-            Effect.fail(isLocal(error) ? notSent(error.reason._tag) : unreachable(config.baseUrl, error.reason._tag))),
+            Effect.fail(isLocal(error) ? notSent(error.reason._tag) : unreachable(config.baseUrl, networkFaultOf(error), context.scrub))),
           Effect.flatMap((response) =>
             response.status < 200 || response.status >= 300
               ? Effect.flatMap(failureOfAnswer(response, context), Effect.fail)
               : isJson(response)
               ? jsonBody(response, context)
               : Effect.succeed(response.stream.pipe(
-                Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(error.reason._tag))),
+                Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(networkFaultOf(error).detail))),
                 decodeUtf8
               ))
           )

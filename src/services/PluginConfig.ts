@@ -219,8 +219,8 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           )
         }
         const key = rawKey.trim()
-        if (/\s/.test(key) || /^https?:\/\//i.test(key)) {
-          return yield* invalid(`${keySource} does not look like an API key (it holds a URL or white space)`)
+        if (/^https?:\/\//i.test(key)) {
+          return yield* invalid(`${keySource} does not look like an API key (it holds a URL)`)
         }
         const unsendable = unsendableCharacterOf(key)
         if (unsendable !== undefined) {

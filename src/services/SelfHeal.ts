@@ -14,8 +14,8 @@ export interface HealRule<A extends string> {
   readonly name: string
   /** The value to try when `failure` says `tried` was rejected; undefined when it does not. */
   readonly alternative: (failure: MinimaxFailure, tried: A) => A | undefined
-  /** The warning logged once when `learned` worked where `configured` was rejected. */
-  readonly warning: (scope: string, configured: A, learned: A) => string
+  /** The warning logged when `accepted` worked where `refused` was rejected; `configured` is what config.json says. */
+  readonly warning: (scope: string, change: { readonly refused: A; readonly accepted: A; readonly configured: A }) => string
 }
 
 /** A 401 whose message asks for the other header (§1): `'Authorization' field … 'Bearer'`, or `'X-Api-Key' field`. */
@@ -31,9 +31,11 @@ export const authHeaderRule: HealRule<"bearer" | "x-api-key" | "both"> = {
       : undefined
     return named === undefined || named === tried ? undefined : named
   },
-  warning: (_scope, configured, learned) =>
-    `MiniMax refused auth_header "${configured}" and accepted "${learned}"; using "${learned}" from now on. ` +
-    `Write "auth_header": "${learned}" in config.json to make it permanent.`
+  warning: (_scope, { accepted, configured, refused }) =>
+    accepted === configured
+      ? `MiniMax refused auth_header "${refused}" and accepted "${accepted}" again, as config.json says; using "${accepted}" from now on.`
+      : `MiniMax refused auth_header "${refused}" and accepted "${accepted}"; using "${accepted}" from now on. ` +
+        `Write "auth_header": "${accepted}" in config.json to make it permanent.`
 }
 
 /**
@@ -46,8 +48,8 @@ export const thinkingOnRule: HealRule<"adaptive" | "enabled"> = {
     failure._tag === "InvalidRequest" && /thinking\.type/i.test(`${failure.upstream?.message ?? ""} ${failure.message}`)
       ? (tried === "adaptive" ? "enabled" : "adaptive")
       : undefined,
-  warning: (model, configured, learned) =>
-    `MiniMax refused thinking "${configured}" for ${model} and accepted "${learned}"; using "${learned}" for ${model} from now on.`
+  warning: (model, { accepted, refused }) =>
+    `MiniMax refused thinking "${refused}" for ${model} and accepted "${accepted}"; using "${accepted}" for ${model} from now on.`
 }
 
 export class SelfHeal extends Context.Service<SelfHeal, {
@@ -82,9 +84,12 @@ export class SelfHeal extends Context.Service<SelfHeal, {
           Effect.catch((failure) => {
             const alternative = rule.alternative(failure, current)
             if (alternative === undefined) return Effect.fail(failure)
-            const learn = learned.get(key) === alternative ? Effect.void : Effect.suspend(() => {
-              learned.set(key, alternative)
-              return Effect.logWarning(rule.warning(scope, configured, alternative))
+            // One accurate warning per change of what is sent; going back to the configured value forgets the lesson.
+            const learn = Effect.suspend(() => {
+              if ((learned.get(key) ?? configured) === alternative) return Effect.void
+              if (alternative === configured) learned.delete(key)
+              else learned.set(key, alternative)
+              return Effect.logWarning(rule.warning(scope, { refused: current, accepted: alternative, configured }))
             })
             return attempt(alternative).pipe(
               Effect.tap(() => learn),
