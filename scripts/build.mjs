@@ -8,7 +8,7 @@
 // launcher turns on Node's compile cache before the bundle is compiled, so that later starts
 // skip compiling it (a cache enabled from inside the bundle only helps modules loaded after it).
 // bench/RESULTS.md has the numbers.
-import { rmSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { build } from "esbuild"
 
@@ -45,11 +45,4 @@ await build({
   }]
 })
 
-writeFileSync(
-  "dist/main.js",
-  `// Launcher: the compile cache (Node >= 22.1) must be on before dist/plugin.js is compiled.
-import { enableCompileCache } from "node:module"
-enableCompileCache?.()
-await import("./plugin.js")
-`
-)
+writeFileSync("dist/main.js", readFileSync("scripts/launcher.mjs", "utf8"))
