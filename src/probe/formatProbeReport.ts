@@ -27,10 +27,13 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
   if (report.config.error !== undefined) {
     row("status", `${fail}: ${report.config.error}`)
     if (report.config.hint) row("fix", report.config.hint)
-    lines.push("")
-    lines.push("Put this in the file above (then chmod 600 it):")
-    lines.push(`  {"api_key": "sk-cp-… or sk-api-…", "region": "global"}`)
-    lines.push("or set MINIMAX_API_KEY in the environment.")
+    // A file that exists holds settings worth keeping: only with no config at all is a whole one offered.
+    if (!report.config.found && !report.key.present) {
+      lines.push("")
+      lines.push("Put this in the file above (then chmod 600 it):")
+      lines.push(`  {"api_key": "sk-cp-… or sk-api-…", "region": "global"}`)
+      lines.push("or set MINIMAX_API_KEY in the environment.")
+    }
     return lines.join("\n") + "\n"
   }
   row("region", `${report.config.region}`)

@@ -12,6 +12,7 @@ import { type Catalog, mergeCatalog } from "../catalog.ts"
 import { unsendableCharacterOf } from "../apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
+import { jsonErrorOffset } from "./jsonErrorOffset.ts"
 import { type Hosts, type Region, RegionHosts } from "./RegionHosts.ts"
 
 export const PLUGIN_ID = "plexum-minimax-provider"
@@ -114,6 +115,14 @@ export const normaliseBaseUrl = (raw: string): { readonly ok: true; readonly url
   return { ok: true, url: `${url.origin}${path}` }
 }
 
+/** " at line L, column C" of the first place `text` stops being JSON. */
+const whereInvalid = (text: string): string => {
+  const at = jsonErrorOffset(text)
+  if (at === undefined) return ""
+  const before = text.slice(0, at)
+  return ` at line ${before.split("\n").length}, column ${at - before.lastIndexOf("\n")}`
+}
+
 export class PluginConfig extends Context.Service<PluginConfig, {
   /** Where config.json is for this pluginDir (or the default). */
   readonly locate: (pluginDir?: string) => Effect.Effect<ConfigLocation>
@@ -185,7 +194,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
         try {
           json = JSON.parse(text.replace(/^\uFEFF/, ""))
         } catch {
-          return yield* invalid(`${path} is not valid JSON`, `Write it as a JSON object, e.g. {"api_key": "sk-cp-…", "region": "global"}`)
+          return yield* invalid(`${path} is not valid JSON${whereInvalid(text)}`, "Fix the JSON at that place; the rest of the file can stay as it is.")
         }
         if (typeof json !== "object" || json === null || Array.isArray(json)) {
           return yield* invalid(`${path} must hold a JSON object`, `Write it as a JSON object, e.g. {"api_key": "sk-cp-…", "region": "global"}`)
