@@ -4,12 +4,19 @@
  * turn, so fixing the file needs no restart. A loaded config and its client are kept together.
  */
 import type { ProviderPlugin } from "@plexum/sdk"
-import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Option, Ref, References, Stream } from "effect"
 import { BUILTIN_MODELS, descriptorsOf } from "./catalog.ts"
 import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
 import { streamTurn } from "./turn/streamTurn.ts"
+import { startTally, tallyEvents, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
+
+/** The tag of the failure that ended a turn, or "Defect" when something else did. */
+const failureTagOf = (cause: Cause.Cause<{ readonly _tag: string }>): string => {
+  const failure = cause.reasons.find(Cause.isFailReason)
+  return failure === undefined ? "Defect" : failure.error._tag
+}
 
 /** Long enough for the `initialize` answer to be written before the HTTP client loads. */
 const WARMUP_DELAY_MS = 20
@@ -53,9 +60,25 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
       models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => descriptorsOf(a.config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
-          const api = yield* current
-          yield* Effect.logDebug(`turn ${turnId}: ${request.model} with ${request.messages.length} message(s) to ${api.config.baseUrl}`)
-          return streamTurn(api, request)
+          const tally = startTally(turnId, request.model, performance.now())
+          const finished = (ending: TurnEnding) =>
+            Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, performance.now())))
+          const api = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
+          yield* Effect.logDebug("turn started", `${request.messages.length} message(s) to ${api.config.baseUrl}`).pipe(Effect.annotateLogs({ turn: turnId, model: request.model }))
+          return streamTurn(api, request, tally).pipe(
+            Stream.mapArray((events) => {
+              tallyEvents(tally, events, () => performance.now())
+              return events
+            }),
+            Stream.onExit((exit) =>
+              finished(
+                Exit.isSuccess(exit)
+                  ? { stopReason: tally.stopReason ?? "end_turn" }
+                  : { failure: Cause.hasInterruptsOnly(exit.cause) ? "Cancelled" : failureTagOf(exit.cause) }
+              )
+            ),
+            Stream.provideService(References.CurrentLogAnnotations, { turn: turnId, model: request.model })
+          )
         }))
     })
   })

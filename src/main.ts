@@ -24,5 +24,9 @@ if (process.argv.length > 2) {
   const { runCli } = await import("./cli/runCli.ts")
   runCli(process.argv)
 } else {
+  // A person who starts it by hand in a terminal would otherwise see nothing at all.
+  if (process.stdin.isTTY === true) {
+    process.stderr.write("plexum-minimax-provider serves the Plexum provider protocol on stdin and stdout, for a Plexum host to start; run it with --help for what a person can do (--probe, --version).\n")
+  }
   NodeRuntime.runMain(serveProvider, { disableErrorReporting: true, teardown: (exit) => process.exit(exitCodeOf(exit)) })
 }

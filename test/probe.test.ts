@@ -39,7 +39,17 @@ describe("--probe", () => {
         requestTimeoutMs: 60_000,
         streamIdleTimeoutMs: 300_000,
         maxRetries: 2,
-        repairMarkup: true
+        repairMarkup: true,
+        sources: {
+          api_key: "file",
+          region: "default",
+          base_url: "file",
+          auth_header: "default",
+          request_timeout_ms: "default",
+          stream_idle_timeout_ms: "default",
+          max_retries: "default",
+          repair_markup: "default"
+        }
       })
       assert.deepStrictEqual(report.key, { present: true, kind: "token-plan", masked: `sk-cp-…${TOKEN_PLAN_KEY.slice(-4)}` })
       assert.strictEqual(report.endpoint.reachable, true)
@@ -52,8 +62,8 @@ describe("--probe", () => {
       const human = yield* probe(home, [])
       assert.strictEqual(human.code, 0)
       assert.include(human.stdout, "Token Plan (sk-cp-)")
-      assert.include(human.stdout, "request_timeout_ms 60000, stream_idle_timeout_ms 300000")
-      assert.include(human.stdout, "max_retries 2")
+      assert.include(human.stdout, "request_timeout_ms 60000 (default), stream_idle_timeout_ms 300000 (default)")
+      assert.include(human.stdout, "max_retries 2 (default)")
       assert.include(human.stdout, "MiniMax-M2.7 ")
       assert.include(human.stdout, "MiniMax-M2.7-highspeed")
       assert.include(human.stdout, "ModelNotInPlan")

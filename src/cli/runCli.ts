@@ -4,9 +4,10 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Effect, Layer } from "effect"
-import { Command, Flag } from "effect/cli"
-import { LoggingLive, ServicesLive } from "../layers/Live.ts"
+import { formatPluginLogFmt, logLevelFromEnv } from "@plexum/sdk"
+import { Config, Effect, Layer, Logger, Option, References } from "effect"
+import { CliConfig, Command, Flag, GlobalFlag } from "effect/cli"
+import { ServicesLive } from "../layers/Live.ts"
 import { exitCodeOf, runProbe } from "../probe/Probe.ts"
 import { formatProbeReport } from "../probe/formatProbeReport.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "../services/PluginConfig.ts"
@@ -14,10 +15,22 @@ import { PLUGIN_ID, PLUGIN_VERSION } from "../services/PluginConfig.ts"
 /** Exit code for a command line that cannot be carried out. */
 const USAGE_ERROR = 2
 
+/** Warnings logged while the CLI runs: part of the report a person reads, not logfmt above it. */
+const warnings: Array<string> = []
+
+/** Warnings and errors go into the report; anything else the level lets through, to stderr as the plugin logs. */
+const cliLogger = Logger.make<unknown, void>((options) => {
+  const { logLevel, message } = options
+  if (logLevel === "Warn" || logLevel === "Error" || logLevel === "Fatal") {
+    warnings.push((Array.isArray(message) ? message : [message]).map((part) => typeof part === "string" ? part : JSON.stringify(part)).join(" "))
+  } else process.stderr.write(`${formatPluginLogFmt.log(options)}\n`)
+})
+
 const probe = Effect.fn("probe")(function*(json: boolean, models: ReadonlyArray<string> | "all" | undefined) {
   // Progress goes to stderr as the probe asks, so a slow host is seen waiting, not hanging; the report goes to stdout.
   const progress = json ? undefined : (step: string) => Effect.sync(() => void process.stderr.write(`${step}\n`))
-  const report = yield* runProbe({ ...(models === undefined ? {} : { models }), ...(progress === undefined ? {} : { progress }) })
+  const probed = yield* runProbe({ ...(models === undefined ? {} : { models }), ...(progress === undefined ? {} : { progress }) })
+  const report = warnings.length === 0 ? probed : { ...probed, warnings: [...warnings] }
   const color = process.stdout.isTTY === true && process.env.NO_COLOR === undefined
   process.stdout.write(json ? JSON.stringify(report, null, 2) + "\n" : formatProbeReport(report, color))
   process.exitCode = exitCodeOf(report)
@@ -32,23 +45,34 @@ const command = Command.make(
       Flag.withDescription("with --probe: a model to check (repeatable); default MiniMax-M3, MiniMax-M2.7, MiniMax-M2.7-highspeed"),
       Flag.atLeast(0)
     ),
-    allModels: Flag.Boolean("all-models").pipe(Flag.withDescription("with --probe: check every model of the catalog"), Flag.withDefault(false))
+    allModels: Flag.Boolean("all-models").pipe(Flag.withDescription("with --probe: check every model of the catalog"), Flag.withDefault(false)),
+    version: Flag.Boolean("version").pipe(Flag.withAlias("v"), Flag.withDescription("print the version and exit"), Flag.withDefault(false))
   },
-  ({ allModels, json, model, probe: wanted }) =>
-    wanted ? probe(json, allModels ? "all" : model.length > 0 ? model : undefined) : Effect.sync(() => {
-      process.stderr.write(`Nothing to do: run with --probe, --help or --version. Plexum starts the plugin with no arguments.\n`)
-      process.exitCode = USAGE_ERROR
-    })
+  ({ allModels, json, model, probe: wanted, version }) =>
+    version
+      ? Effect.sync(() => void process.stdout.write(`${PLUGIN_VERSION}\n`))
+      : wanted
+      ? probe(json, allModels ? "all" : model.length > 0 ? model : undefined)
+      : Effect.sync(() => {
+        process.stderr.write(`Nothing to do: run with --probe, --help or --version. Plexum starts the plugin with no arguments.\n`)
+        process.exitCode = USAGE_ERROR
+      })
 ).pipe(Command.withDescription("A Plexum provider plugin for MiniMax. With no arguments it serves the Plexum provider protocol on stdio."))
 
-/** `--version` alone prints the bare version, as scripts expect (effect's CLI would print "name v…"). */
+/** Only --help of effect's built-in flags: --version is this program's own (the bare version), and a wizard or shell completions make no sense here. */
+const CliSettings = CliConfig.layer({ builtIns: [GlobalFlag.Help] })
+
 const program = (argv: ReadonlyArray<string>) =>
-  (argv.length === 3 && argv[2] === "--version"
-    ? Effect.sync(() => void process.stdout.write(`${PLUGIN_VERSION}\n`))
-    : Command.runWith(command, { version: PLUGIN_VERSION })(argv.slice(2))).pipe(
+  Command.runWith(command, { version: PLUGIN_VERSION })(argv.slice(2)).pipe(
     Effect.catch(() => Effect.sync(() => void (process.exitCode = USAGE_ERROR))),
-    Effect.provide(Layer.mergeAll(ServicesLive, LoggingLive, NodeServices.layer))
+    Effect.provide(Layer.mergeAll(ServicesLive, CliLogging, CliSettings, NodeServices.layer))
   )
+
+const CliLogging = Layer.unwrap(Effect.map(Config.option(Config.String("PLEXUM_LOG_LEVEL")).pipe(Effect.orElseSucceed(() => Option.none<string>())), (level) =>
+  Layer.mergeAll(
+    Logger.layer([cliLogger]),
+    Layer.succeed(References.MinimumLogLevel, logLevelFromEnv(Option.getOrUndefined(level)))
+  )))
 
 export const runCli = (argv: ReadonlyArray<string>) =>
   NodeRuntime.runMain(program(argv), {

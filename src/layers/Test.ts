@@ -13,6 +13,16 @@ import { SelfHeal } from "../services/SelfHeal.ts"
 
 export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
   path: "/test/config.json",
+  sources: {
+    api_key: "file",
+    region: "default",
+    base_url: "default",
+    auth_header: "default",
+    request_timeout_ms: "default",
+    stream_idle_timeout_ms: "default",
+    max_retries: "default",
+    repair_markup: "default"
+  },
   apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
   region: "global",
   baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global),

@@ -12,7 +12,7 @@ import { HttpClient } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../apiKey.ts"
 import { descriptorsOf } from "../catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { type ConfigLocation, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { type ConfigLocation, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
 import { otherRegion, type Region } from "../services/RegionHosts.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
 import { streamTurn } from "../turn/streamTurn.ts"
@@ -64,6 +64,8 @@ export interface ProbeReport {
     readonly streamIdleTimeoutMs?: number
     readonly maxRetries?: number
     readonly repairMarkup?: boolean
+    /** Where each setting came from. */
+    readonly sources?: ConfigSources
     readonly error?: string
     readonly hint?: string
   }
@@ -74,6 +76,8 @@ export interface ProbeReport {
   readonly auth?: AuthDiagnosis
   /** A model asked for with --model that neither the catalog nor config.json knows. */
   readonly usageError?: string
+  /** What was logged as a warning while the probe ran (a config file others can read, unknown fields). */
+  readonly warnings?: ReadonlyArray<string>
 }
 
 /** 0: the first checked model works; 1: a live check failed; 2: config or usage error. */
@@ -149,7 +153,8 @@ export const runProbe = (options: ProbeOptions = {}) =>
       requestTimeoutMs: settings.requestTimeoutMs,
       streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
       maxRetries: settings.maxRetries,
-      repairMarkup: settings.repairMarkup
+      repairMarkup: settings.repairMarkup,
+      sources: settings.sources
     }
     const keySection = { present: true, kind: keyKind, masked: maskKey(unwrapKey(config)) }
     const scrubbed = (report: ProbeReport): ProbeReport => scrubbedReport(report, [secretScrubber(unwrapKey(config))])

@@ -7,6 +7,8 @@ import type { QuotaWindow } from "./quota.ts"
 import { escapeControls, mapStrings } from "./untrusted.ts"
 import { localTime } from "../localTime.ts"
 
+const ENV_NAMES: Partial<Record<string, string>> = { api_key: "MINIMAX_API_KEY", region: "MINIMAX_REGION", base_url: "MINIMAX_BASE_URL" }
+
 export const formatProbeReport = (untrusted: ProbeReport, color: boolean): string => {
   const report = mapStrings(untrusted, escapeControls)
   const paint = (code: number) => (text: string) => color ? `\u001b[${code}m${text}\u001b[0m` : text
@@ -24,6 +26,7 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
 
   lines.push("config")
   row("file", `${report.config.path} (${report.config.found ? `found, mode ${report.config.mode}` : "not found"})`)
+  for (const warning of report.warnings ?? []) row("warning", paint(33)(warning))
   if (report.config.error !== undefined) {
     row("status", `${fail}: ${report.config.error}`)
     if (report.config.hint) row("fix", report.config.hint)
@@ -36,15 +39,19 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
     }
     return lines.join("\n") + "\n"
   }
-  row("region", `${report.config.region}`)
-  row("base_url", `${report.config.baseUrl}`)
-  row("auth_header", `${report.config.authHeader}`)
-  row("timeouts", `request_timeout_ms ${report.config.requestTimeoutMs}, stream_idle_timeout_ms ${report.config.streamIdleTimeoutMs}`)
-  row("retries", `max_retries ${report.config.maxRetries}`)
-  row("repairs", `repair_markup ${report.config.repairMarkup}`)
+  const from = (setting: keyof NonNullable<ProbeReport["config"]["sources"]>) => {
+    const source = report.config.sources?.[setting]
+    return source === undefined ? "" : dim(source === "env" ? ` (${ENV_NAMES[setting] ?? "environment"})` : ` (${source})`)
+  }
+  row("region", `${report.config.region}${from("region")}`)
+  row("base_url", `${report.config.baseUrl}${from("base_url")}`)
+  row("auth_header", `${report.config.authHeader}${from("auth_header")}`)
+  row("timeouts", `request_timeout_ms ${report.config.requestTimeoutMs}${from("request_timeout_ms")}, stream_idle_timeout_ms ${report.config.streamIdleTimeoutMs}${from("stream_idle_timeout_ms")}`)
+  row("retries", `max_retries ${report.config.maxRetries}${from("max_retries")}`)
+  row("repairs", `repair_markup ${report.config.repairMarkup}${from("repair_markup")}`)
 
   lines.push("key")
-  row("present", report.key.present ? "yes" : "no")
+  row("present", report.key.present ? `yes${from("api_key")}` : "no")
   if (report.key.kind !== undefined) row("kind", `${KEY_KIND_LABEL[report.key.kind]}`)
   if (report.key.masked !== undefined) row("masked", report.key.masked)
 

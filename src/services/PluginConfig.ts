@@ -38,8 +38,15 @@ export const DEFAULTS = {
   repairMarkup: true
 }
 
+/** Where a setting's value came from: config.json, a MINIMAX_* variable, or the default. */
+export type SettingSource = "file" | "env" | "default"
+
+/** The settings `--probe` shows, each with where it came from. */
+export type ConfigSources = Readonly<Record<"api_key" | "region" | "base_url" | "auth_header" | "request_timeout_ms" | "stream_idle_timeout_ms" | "max_retries" | "repair_markup", SettingSource>>
+
 /** The configuration a turn runs with. */
 export interface MinimaxConfig {
+  readonly sources: ConfigSources
   readonly path: string
   readonly apiKey: Redacted.Redacted<string>
   readonly region: Region
@@ -266,8 +273,20 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           if (carriesKey(url) !== url) return yield* invalid(`${field} contains the API key; a URL must not carry it`, "Put the key in api_key only.")
         }
 
+        const fromFile = (value: unknown): SettingSource => value === undefined ? "default" : "file"
+        const sources: ConfigSources = {
+          api_key: Option.isSome(envKey) ? "env" : "file",
+          region: Option.isSome(envRegion) ? "env" : fromFile(file.region),
+          base_url: Option.isSome(envBase) ? "env" : fromFile(file.base_url),
+          auth_header: fromFile(file.auth_header),
+          request_timeout_ms: fromFile(file.request_timeout_ms),
+          stream_idle_timeout_ms: fromFile(file.stream_idle_timeout_ms),
+          max_retries: fromFile(file.max_retries),
+          repair_markup: fromFile(file.repair_markup)
+        }
         return {
           path,
+          sources,
           apiKey: Redacted.make(key, { label: "MINIMAX_API_KEY" }),
           region,
           baseUrl: base.url,

@@ -16,6 +16,7 @@ import { checkRequest } from "../translate/checkRequest.ts"
 import { repairRequest } from "../translate/repairRequest.ts"
 import { toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
+import type { TurnTally } from "./TurnTally.ts"
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -33,8 +34,9 @@ const recoveredCallIds = Effect.map(
  * retry is allowed, an empty turn is a fault to try again (OpenClaw retries "empty replies",
  * which MiniMax sends often enough); after that, an empty turn ends as the empty turn it is.
  */
-const attemptTurn = (api: MinimaxApi, request: TurnRequest, messages: MessagesRequest, retries: number): Stream.Stream<TurnEvent, MinimaxFailure> =>
+const attemptTurn = (api: MinimaxApi, request: TurnRequest, messages: MessagesRequest, retries: number, tally: TurnTally | undefined): Stream.Stream<TurnEvent, MinimaxFailure> =>
   Stream.unwrap(Effect.map(recoveredCallIds, (toolCallId) => {
+    if (tally !== undefined) tally.attempts = retries + 1
     const context = api.failureContext(request.model)
     return turnEventsFromText(
       api.streamMessages(messages),
@@ -69,7 +71,9 @@ export const retryBeforeFirstEvent = <A>(
           if (!shouldRetry({ failure, retries, maxRetries, eventsSent })) return Stream.fail(failure)
           return Stream.unwrap(Effect.gen(function*() {
             const delay = retryDelayMs(retries, failure.retryAfterMs, yield* Random.next)
-            yield* Effect.logInfo(`MiniMax request failed (${failure._tag}); retry ${retries + 1} of ${maxRetries} in ${delay} ms`)
+            yield* Effect.logInfo("MiniMax request failed; retrying").pipe(
+              Effect.annotateLogs({ failure: failure._tag, retry: `${retries + 1}/${maxRetries}`, delay_ms: delay })
+            )
             yield* Effect.sleep(delay)
             return from(retries + 1)
           }))
@@ -80,7 +84,7 @@ export const retryBeforeFirstEvent = <A>(
 }
 
 /** The turn's events, or the failure that ended it (scrubbed of the key where it came from upstream). */
-export const streamTurn = (api: MinimaxApi, request: TurnRequest): Stream.Stream<TurnEvent, MinimaxFailure> =>
+export const streamTurn = (api: MinimaxApi, request: TurnRequest, tally?: TurnTally): Stream.Stream<TurnEvent, MinimaxFailure> =>
   Stream.unwrap(Effect.gen(function*() {
     const refusal = checkRequest(request, api.config.models)
     if (refusal !== undefined) return yield* Effect.fail(refusal)
@@ -93,5 +97,5 @@ export const streamTurn = (api: MinimaxApi, request: TurnRequest): Stream.Stream
       body: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: api.config.maxTokensDefault, policy, thinkingOn }),
       sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
     }
-    return retryBeforeFirstEvent((retries) => attemptTurn(api, request, messages, retries), api.config.maxRetries)
+    return retryBeforeFirstEvent((retries) => attemptTurn(api, request, messages, retries, tally), api.config.maxRetries)
   }))

@@ -116,9 +116,12 @@ export const makeDispatcher = <R>(
           Effect.suspend(() => {
             inFlight.delete(turnId)
             return Effect.all([
-              Exit.isFailure(exit) && !Cause.hasInterruptsOnly(exit.cause)
-                ? Effect.logWarning(`turn ${turnId} failed`, Cause.pretty(exit.cause))
-                : Effect.logDebug(`turn ${turnId} ended`, exit._tag),
+              // A provider failure is the plugin's to log with its details; a defect is logged here.
+              (Exit.isFailure(exit) && Cause.hasDies(exit.cause)
+                ? Effect.logError("turn failed with a defect", Cause.pretty(exit.cause))
+                : Effect.logDebug("turn ended", Exit.isSuccess(exit) ? "success" : Cause.hasInterruptsOnly(exit.cause) ? "cancelled" : "failure")).pipe(
+                  Effect.annotateLogs({ turn: turnId })
+                ),
               send(turnReply(id, turnId, exit))
             ])
           })

@@ -58,4 +58,4 @@ export {
 } from "./Framing.ts"
 export { emptyTurnResultFold, foldTurnEvents, type TurnResultFold, turnResultOf } from "./TurnResultFold.ts"
 export { isRawJson, parseJsonExact, type RawJson } from "./ExactJson.ts"
-export { layerStderrLogger, logLevelFromEnv } from "./Logging.ts"
+export { formatPluginLogFmt, layerStderrLogger, logfmtValue, logLevelFromEnv } from "./Logging.ts"
