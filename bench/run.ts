@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the plugin's speed and memory against its targets, written to
- * bench/RESULTS.md with the machine, Node version and date.
+ * bench/.out/results.md (and, with `--write`, the tracked bench/RESULTS.md) with the machine,
+ * Node version and date. It exits 1 when a row misses its target.
  *
  *   a. stream throughput: a 20k-delta turn through the spawned plugin (host-side, request sent
  *      to response received, every line parsed and every event folded as a host would) beside
@@ -18,7 +19,8 @@
  * deltas and the response's blocks equal the upstream's.
  */
 import { execFileSync, spawnSync } from "node:child_process"
-import { readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { type BenchRow, benchExitCode, benchMarkdown, benchTable, failedRows } from "./report.ts"
 import { cpus, totalmem } from "node:os"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
@@ -92,7 +94,7 @@ const receiveTurn = (host: PluginHost, turnId: string) =>
 
 const program = Effect.gen(function*() {
   const fake = yield* fakeMinimax()
-  const rows: Array<{ name: string; value: string; target: string; pass: boolean }> = []
+  const rows: Array<BenchRow> = []
 
   // b. cold start, measured first, while this process is small: in a process that has run the
   // other measures its own collections land in the plugin's start-up time (b read 2.9 there, while
@@ -251,23 +253,20 @@ const program = Effect.gen(function*() {
 })
 
 const rows = await Effect.runPromise(Effect.scoped(program))
-const width = Math.max(...rows.map((r) => r.name.length))
-const table = rows.map((r) => `${r.name.padEnd(width)}  ${r.value.padStart(8)}  ${r.target.padEnd(6)}  ${r.target === "" ? "" : r.pass ? "PASS" : "FAIL"}`).join("\n")
-process.stdout.write(`${table}\n`)
+process.stdout.write(`${benchTable(rows)}\n`)
 
 const nodeVersion = execFileSync(process.execPath, ["-v"], { encoding: "utf8" }).trim()
-const markdown = `# Benchmark results
-
-Written by \`npm run bench\` (bench/run.ts).
-
-- date: ${new Date().toISOString()}
-- machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${round(totalmem() / 2 ** 30)} GiB
-- node: ${nodeVersion}
-- plugin started as the manifest says: \`node ${PLUGIN_ARGS.join(" ")}\`
-- runs: ${RUNS} (medians; 2 warm-up runs dropped for throughput)
-
-| measure | value | target | result |
-|---|---:|---|---|
-${rows.map((r) => `| ${r.name} | ${r.value} | ${r.target} | ${r.target === "" ? "" : r.pass ? "PASS" : "FAIL"} |`).join("\n")}
-`
-writeFileSync(join(ROOT, "bench/RESULTS.md"), markdown)
+const markdown = benchMarkdown(rows, [
+  `date: ${new Date().toISOString()}`,
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${round(totalmem() / 2 ** 30)} GiB`,
+  `node: ${nodeVersion}`,
+  `plugin started as the manifest says: \`node ${PLUGIN_ARGS.join(" ")}\``,
+  `runs: ${RUNS} (medians; 2 warm-up runs dropped for throughput)`
+])
+// The tracked bench/RESULTS.md changes only when asked (--write); every run leaves its results in bench/.out/.
+mkdirSync(join(ROOT, "bench/.out"), { recursive: true })
+writeFileSync(join(ROOT, "bench/.out/results.md"), markdown)
+if (process.argv.includes("--write")) writeFileSync(join(ROOT, "bench/RESULTS.md"), markdown)
+const failed = failedRows(rows)
+if (failed.length > 0) process.stderr.write(`bench: ${failed.length} row(s) missed their target: ${failed.map((row) => row.name).join("; ")}\n`)
+process.exitCode = benchExitCode(rows)

@@ -8,8 +8,8 @@
 // launcher turns on Node's compile cache before the bundle is compiled, so that later starts
 // skip compiling it (a cache enabled from inside the bundle only helps modules loaded after it).
 // bench/RESULTS.md has the numbers.
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
-import { resolve } from "node:path"
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
 import { build } from "esbuild"
 
 rmSync("dist", { recursive: true, force: true })
@@ -31,8 +31,9 @@ const common = {
   }
 }
 
-await build({
+const { metafile } = await build({
   ...common,
+  metafile: true,
   entryPoints: { plugin: "src/main.ts", cli: "src/cli/runCli.ts" },
   outdir: "dist",
   splitting: true,
@@ -46,3 +47,22 @@ await build({
 })
 
 writeFileSync("dist/main.js", readFileSync("scripts/launcher.mjs", "utf8"))
+
+// esbuild drops the licence comments of what it bundles (legalComments: none keeps the bundle
+// small); the licences themselves go beside it, one per bundled package, with the project's own.
+const bundled = new Set()
+for (const input of Object.keys(metafile.inputs)) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, "/"))
+  if (match) bundled.add(match[1])
+}
+const noticeOf = (name) => {
+  const dir = join("node_modules", name)
+  const { version, license } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"))
+  const file = readdirSync(dir).find((entry) => /^(licen[cs]e|copying)(\.|$)/i.test(entry))
+  const text = file === undefined ? `(no licence file in the package; package.json says ${license})` : readFileSync(join(dir, file), "utf8").trim()
+  return `## ${name} ${version} (${license})\n\n${text}\n`
+}
+writeFileSync(
+  "dist/THIRD-PARTY-NOTICES.md",
+  `# Third-party notices\n\nThe files in dist/ bundle the following packages; each is used under the licence below.\n\n${[...bundled].sort().map(noticeOf).join("\n")}`
+)

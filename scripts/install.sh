@@ -34,9 +34,10 @@ CURRENT_CHUNKS="$(ls "$ROOT/dist/chunks")"
 for name in $CURRENT_CHUNKS; do
   [ -e "$DEST/dist/chunks/$name" ] || { cp "$ROOT/dist/chunks/$name" "$DEST/dist/chunks/$name.tmp" && mv "$DEST/dist/chunks/$name.tmp" "$DEST/dist/chunks/$name"; }
 done
-for file in cli.js cli.js.map plugin.js plugin.js.map main.js; do
+for file in cli.js cli.js.map plugin.js plugin.js.map main.js THIRD-PARTY-NOTICES.md; do
   cp "$ROOT/dist/$file" "$DEST/dist/$file.tmp" && mv "$DEST/dist/$file.tmp" "$DEST/dist/$file"
 done
+cp "$ROOT/LICENSE" "$DEST/LICENSE.tmp" && mv "$DEST/LICENSE.tmp" "$DEST/LICENSE"
 printf '%s\n' "$CURRENT_CHUNKS" > "$DEST/dist/chunks.list"
 for path in "$DEST"/dist/chunks/*; do
   name="$(basename "$path")"

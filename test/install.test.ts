@@ -41,6 +41,11 @@ describe("scripts/install.sh", () => {
         assert.isFalse(existsSync(join(chunks, "chunk-OLDER.js")))
       }
       assert.deepStrictEqual(readdirSync(chunks).sort(), readdirSync(join(ROOT, "dist", "chunks")).sort())
+      // The licences travel with the bundle: the project's, and every bundled package's.
+      assert.strictEqual(readFileSync(join(dest, "LICENSE"), "utf8"), readFileSync(join(ROOT, "LICENSE"), "utf8"))
+      const notices = readFileSync(join(dest, "dist", "THIRD-PARTY-NOTICES.md"), "utf8")
+      for (const bundled of ["effect", "@effect/platform-node", "undici"]) assert.match(notices, new RegExp(`^## ${bundled} \\d`, "m"))
+      assert.include(notices, "Permission is hereby granted")
       assert.strictEqual(readFileSync(configPath, "utf8"), config)
       assert.strictEqual(statSync(configPath).mode & 0o777, 0o600)
       const settings = JSON.parse(readFileSync(plexumJson, "utf8"))
