@@ -5,7 +5,7 @@
  */
 import type { ProviderPlugin } from "@plexum/sdk"
 import { Cause, Context, Effect, Exit, Layer, Option, Ref, References, Stream } from "effect"
-import { BUILTIN_MODELS, descriptorsOf } from "./catalog.ts"
+import { BUILTIN_MODELS, descriptorsOf } from "./minimax/catalog.ts"
 import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"

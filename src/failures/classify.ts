@@ -6,6 +6,8 @@
  */
 import type { UpstreamDetails } from "@plexum/sdk"
 import { localTime } from "../localTime.ts"
+import type { AuthHeader } from "../minimax/apiKey.ts"
+import type { Region } from "../minimax/regions.ts"
 import type { StreamFault } from "../stream/StreamFault.ts"
 import {
   AuthFailed,
@@ -39,8 +41,8 @@ import {
 /** What a failure's message and hint may name about the turn, and how upstream text is scrubbed. */
 export interface FailureContext {
   readonly model: string
-  readonly region: "global" | "cn"
-  readonly authHeader: "bearer" | "x-api-key" | "both"
+  readonly region: Region
+  readonly authHeader: AuthHeader
   readonly scrub: Scrubber
 }
 

@@ -10,7 +10,6 @@ import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
-import { RegionHosts } from "../services/RegionHosts.ts"
 import { HttpWarmup } from "../services/HttpWarmup.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
@@ -42,7 +41,7 @@ export const HttpClientLive = Layer.effectContext(
 /** Config, the MiniMax client and what it learned, with the HttpClient they run on exposed too (the probe uses them). */
 export const ServicesLive = Layer.mergeAll(
   MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
-  PluginConfig.layer.pipe(Layer.provide([ConfigFileSystem, RegionHosts.layer]))
+  PluginConfig.layer.pipe(Layer.provide(ConfigFileSystem))
 ).pipe(Layer.provideMerge(HttpClientLive))
 
 /** The provider, with stdio for the protocol. */

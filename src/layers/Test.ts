@@ -4,11 +4,11 @@
  */
 import { Effect, Layer, Option, Redacted } from "effect"
 import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/http"
-import { BUILTIN_MODELS } from "../catalog.ts"
+import { BUILTIN_MODELS } from "../minimax/catalog.ts"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { baseUrlOf, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
-import { DEFAULT_REGION_HOSTS } from "../services/RegionHosts.ts"
+import { DEFAULT_REGION_HOSTS } from "../minimax/regions.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({

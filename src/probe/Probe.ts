@@ -9,11 +9,12 @@ import type { ProviderFailure } from "@plexum/sdk"
 import { toProviderFailure } from "@plexum/sdk"
 import { Clock, Effect, Option, Redacted, Stream } from "effect"
 import { HttpClient } from "effect/http"
-import { keyKindOf, type KeyKind, maskKey } from "../apiKey.ts"
-import { descriptorsOf } from "../catalog.ts"
+import { keyKindOf, type KeyKind, maskKey } from "../minimax/apiKey.ts"
+import { descriptorsOf } from "../minimax/catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { type ConfigLocation, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
-import { otherRegion, type Region } from "../services/RegionHosts.ts"
+import { otherRegion, type Region } from "../minimax/regions.ts"
+import type { AuthHeader } from "../minimax/apiKey.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
 import { streamTurn } from "../turn/streamTurn.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
@@ -278,7 +279,7 @@ const diagnose = (
     const other = otherRegion(config.region)
     const otherHost = config.regionHosts[other]
     const questionBound = Effect.map(remainingMs, (left) => Math.min(left, config.requestTimeoutMs))
-    const ask = (host: string, header: "bearer" | "x-api-key" | "both") =>
+    const ask = (host: string, header: AuthHeader) =>
       Effect.flatMap(questionBound, (boundMs) =>
         question === "quota"
           ? Effect.map(askQuota(http, host, config.apiKey, nowMs, boundMs), (answer) => answer.answer)

@@ -8,7 +8,7 @@ import { HttpClient, HttpClientRequest } from "effect/http"
 import { networkFaultOf } from "../failures/networkFault.ts"
 import { MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
 import { authorize, MESSAGES_HEADERS, readCapped } from "../services/MinimaxClient.ts"
-import type { AuthHeaderMode } from "../services/PluginConfig.ts"
+import type { AuthHeader } from "../minimax/apiKey.ts"
 import { type QuotaReading, readQuota } from "./quota.ts"
 
 /** A person is waiting: no single question may take longer than this. */
@@ -30,7 +30,7 @@ export const askMessages = (
   http: HttpClient.HttpClient,
   baseUrl: string,
   key: Redacted.Redacted<string>,
-  mode: AuthHeaderMode,
+  mode: AuthHeader,
   model: string,
   boundMs: number = PROBE_TIMEOUT_MS
 ): Effect.Effect<KeyAnswer> =>

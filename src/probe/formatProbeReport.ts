@@ -1,7 +1,7 @@
 /**
  * The probe report as a person reads it. Pure; colour only when asked for.
  */
-import { KEY_KIND_LABEL } from "../apiKey.ts"
+import { KEY_KIND_LABEL } from "../minimax/apiKey.ts"
 import type { ProbeReport } from "./Probe.ts"
 import type { QuotaWindow } from "./quota.ts"
 import { escapeControls, mapStrings } from "./untrusted.ts"

@@ -27,7 +27,8 @@ import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswe
 import { sseOfMessage } from "../stream/MessageBody.ts"
 import { decodeUtf8 } from "../stream/decodeUtf8.ts"
 import { MAX_EVENT_SIZE } from "../stream/SseDecoder.ts"
-import type { AuthHeaderMode, MinimaxConfig } from "./PluginConfig.ts"
+import type { AuthHeader } from "../minimax/apiKey.ts"
+import type { MinimaxConfig } from "./PluginConfig.ts"
 import type { ThinkingOn } from "../translate/toAnthropicRequest.ts"
 import { authHeaderRule, SelfHeal, thinkingOnRule } from "./SelfHeal.ts"
 
@@ -40,10 +41,10 @@ export const MESSAGES_HEADERS = { "anthropic-version": ANTHROPIC_VERSION, accept
 const ERROR_BODY_TIMEOUT_MS = 5_000
 
 /** The header mode of the request being sent; set by the self-heal for each attempt. */
-const AuthMode = Context.Reference<AuthHeaderMode>("plexum-minimax-provider/AuthMode", { defaultValue: () => "bearer" })
+const AuthMode = Context.Reference<AuthHeader>("plexum-minimax-provider/AuthMode", { defaultValue: () => "bearer" })
 
 /** Sets the headers that carry the key under `mode`. */
-export const authorize = (mode: AuthHeaderMode, key: Redacted.Redacted<string>) =>
+export const authorize = (mode: AuthHeader, key: Redacted.Redacted<string>) =>
 (request: HttpClientRequest.HttpClientRequest): HttpClientRequest.HttpClientRequest => {
   switch (mode) {
     case "bearer":

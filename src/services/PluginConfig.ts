@@ -8,12 +8,13 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { ModelDescriptor } from "@plexum/sdk"
 import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
-import { type Catalog, mergeCatalog } from "../catalog.ts"
-import { unsendableCharacterOf } from "../apiKey.ts"
+import { type Catalog, Family, mergeCatalog } from "../minimax/catalog.ts"
+import { unsendableCharacterOf } from "../minimax/apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { jsonErrorOffset } from "./jsonErrorOffset.ts"
-import { type Hosts, type Region, RegionHosts } from "./RegionHosts.ts"
+import { AuthHeader } from "../minimax/apiKey.ts"
+import { DEFAULT_REGION_HOSTS, type Hosts, Region } from "../minimax/regions.ts"
 
 export const PLUGIN_ID = "plexum-minimax-provider"
 export const PLUGIN_VERSION = "0.1.0"
@@ -22,15 +23,12 @@ export const PLUGIN_VERSION = "0.1.0"
 export const MAX_CONFIG_BYTES = 1024 * 1024
 export const CONFIG_READ_TIMEOUT_MS = 2_000
 
-export type { Region } from "./RegionHosts.ts"
-export type AuthHeaderMode = "bearer" | "x-api-key" | "both"
-
 /** The Messages base under a region's API host. */
 export const baseUrlOf = (host: string): string => `${host}/anthropic`
 
 export const DEFAULTS = {
   maxTokensDefault: 4096,
-  authHeader: "bearer" as AuthHeaderMode,
+  authHeader: "bearer" as AuthHeader,
   requestTimeoutMs: 60_000,
   // Minutes of silence mid-stream are real (240 s inside a tool call, §7); Hermes raised its minimum to 300 s.
   streamIdleTimeoutMs: 300_000,
@@ -54,10 +52,10 @@ export interface MinimaxConfig {
   readonly baseUrl: string
   /** base_url was set (file or environment); else it is the region host's `/anthropic`. */
   readonly baseUrlSet: boolean
-  /** The two regions' API hosts (RegionHosts, or config.json's `region_hosts`). */
+  /** The two regions' API hosts (DEFAULT_REGION_HOSTS, or config.json's `region_hosts`). */
   readonly regionHosts: Hosts
   readonly maxTokensDefault: number
-  readonly authHeader: AuthHeaderMode
+  readonly authHeader: AuthHeader
   readonly requestTimeoutMs: number
   readonly streamIdleTimeoutMs: number
   readonly maxRetries: number
@@ -81,16 +79,16 @@ const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 
 const ConfigFile = Schema.Struct({
   api_key: Schema.optionalKey(Schema.String),
-  region: Schema.optionalKey(Schema.Literals(["global", "cn"])),
+  region: Schema.optionalKey(Region),
   base_url: Schema.optionalKey(Schema.String),
   region_hosts: Schema.optionalKey(Schema.Struct({ global: Schema.optionalKey(Schema.String), cn: Schema.optionalKey(Schema.String) })),
   max_tokens_default: Schema.optionalKey(positiveInt),
-  auth_header: Schema.optionalKey(Schema.Literals(["bearer", "x-api-key", "both"])),
+  auth_header: Schema.optionalKey(AuthHeader),
   request_timeout_ms: Schema.optionalKey(positiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
   max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
   repair_markup: Schema.optionalKey(Schema.Boolean),
-  models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Schema.Literals(["m3", "m2"])) })))
+  models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Family) })))
 })
 type ConfigFile = typeof ConfigFile.Type
 const KNOWN_FIELDS = new Set(Object.keys(ConfigFile.fields))
@@ -140,7 +138,6 @@ export class PluginConfig extends Context.Service<PluginConfig, {
 }>()("plexum-minimax-provider/PluginConfig") {
   static readonly make = Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const defaultHosts = yield* RegionHosts
     const env = yield* Effect.all({
       plexumHome: Config.option(Config.String("PLEXUM_HOME")),
       home: Config.option(Config.String("HOME")),
@@ -256,7 +253,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
 
         const envBase = nonEmpty(env.baseUrl)
         const baseSource = Option.isSome(envBase) ? "MINIMAX_BASE_URL" : `${path} field base_url`
-        const hosts: Record<Region, string> = { ...defaultHosts }
+        const hosts: Record<Region, string> = { ...DEFAULT_REGION_HOSTS }
         for (const each of ["global", "cn"] as const) {
           const raw = file.region_hosts?.[each]
           if (raw === undefined) continue
@@ -305,6 +302,6 @@ export class PluginConfig extends Context.Service<PluginConfig, {
     return PluginConfig.of({ locate, load, environmentKey: Option.map(nonEmpty(env.apiKey), (key) => key.trim()) })
   })
 
-  /** Needs a FileSystem and RegionHosts; reads the environment through the current ConfigProvider. */
+  /** Needs a FileSystem; reads the environment through the current ConfigProvider. */
   static readonly layer = Layer.effect(PluginConfig, PluginConfig.make)
 }

@@ -8,6 +8,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import type { AuthHeader } from "../minimax/apiKey.ts"
 
 export interface HealRule<A extends string> {
   /** The setting this rule heals, as config.json names it. */
@@ -19,7 +20,7 @@ export interface HealRule<A extends string> {
 }
 
 /** A 401 whose message asks for the other header (§1): `'Authorization' field … 'Bearer'`, or `'X-Api-Key' field`. */
-export const authHeaderRule: HealRule<"bearer" | "x-api-key" | "both"> = {
+export const authHeaderRule: HealRule<AuthHeader> = {
   name: "auth_header",
   alternative: (failure, tried) => {
     if (failure._tag !== "AuthFailed") return undefined

@@ -16,7 +16,7 @@ import { coalesceDeltas } from "./coalesceDeltas.ts"
 import { readCompactDelta, readCompactFrames } from "./CompactDelta.ts"
 import { makeSseParser, type SseEvent } from "./SseDecoder.ts"
 import type { StreamFault } from "./StreamFault.ts"
-import { isMismatchedSignature } from "../translate/thinkingSignature.ts"
+import { isMismatchedSignature } from "../minimax/thinkingSignature.ts"
 
 /**
  * The most stream text one reply may carry. MiniMax's largest reply (M3's 524,288 output tokens,

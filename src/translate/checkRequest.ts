@@ -5,7 +5,7 @@
  * Pure.
  */
 import type { ContentBlock, TurnRequest } from "@plexum/sdk"
-import { type Catalog, findModel } from "../catalog.ts"
+import { type Catalog, findModel } from "../minimax/catalog.ts"
 import { InvalidRequest } from "../failures/MinimaxFailure.ts"
 
 /**

@@ -8,8 +8,8 @@
  * Pure.
  */
 import type { ContentBlock, Message, Tool, TurnRequest } from "@plexum/sdk"
-import type { AcceptedRange, RequestPolicy } from "../catalog.ts"
-import { isMismatchedSignature } from "./thinkingSignature.ts"
+import type { AcceptedRange, RequestPolicy } from "../minimax/catalog.ts"
+import { isMismatchedSignature } from "../minimax/thinkingSignature.ts"
 
 export type RepairKind = "temperature" | "topP" | "toolSchema"
 

@@ -5,7 +5,7 @@
  * interleaved thinking needs; a thinking block whose signature is "" goes without one.
  */
 import type { CacheControl, ContentBlock, ImageBlock, Message, TextBlock, Tool, ToolChoice, TurnRequest } from "@plexum/sdk"
-import type { RequestPolicy } from "../catalog.ts"
+import type { RequestPolicy } from "../minimax/catalog.ts"
 
 /** The values M3 has accepted as "thinking on": `adaptive` as documented, `enabled` after a drift (§7). */
 export type ThinkingOn = "adaptive" | "enabled"

@@ -7,7 +7,7 @@
  */
 import type { TurnEvent, TurnRequest } from "@plexum/sdk"
 import { Clock, Effect, Random, Stream } from "effect"
-import { FAMILY_POLICIES, findModel } from "../catalog.ts"
+import { FAMILY_POLICIES, findModel } from "../minimax/catalog.ts"
 import { failureFromStreamFault } from "../failures/classify.ts"
 import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
 import type { MessagesRequest, MinimaxApi } from "../services/MinimaxClient.ts"

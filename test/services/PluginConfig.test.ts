@@ -11,7 +11,6 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { normaliseBaseUrl, PluginConfig } from "../../src/services/PluginConfig.ts"
-import { RegionHosts } from "../../src/services/RegionHosts.ts"
 
 const KEY = "sk-cp-CONFIGtest0123456789abcdef"
 
@@ -26,7 +25,7 @@ const load = (pluginDir: string, env: Record<string, string> = {}) =>
     const config = yield* PluginConfig
     return yield* Effect.result(config.load(pluginDir))
   }).pipe(
-    Effect.provide(PluginConfig.layer.pipe(Layer.provide([NodeFileSystem.layer, RegionHosts.layer]))),
+    Effect.provide(PluginConfig.layer.pipe(Layer.provide(NodeFileSystem.layer))),
     Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromUnknown({ HOME: "/nonexistent", ...env }))
   )
 

@@ -7,7 +7,7 @@
 import type { TurnRequest } from "@plexum/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import { createHash } from "node:crypto"
-import { BUILTIN_MODELS, FAMILY_POLICIES, mergeCatalog } from "../../src/catalog.ts"
+import { BUILTIN_MODELS, FAMILY_POLICIES, mergeCatalog } from "../../src/minimax/catalog.ts"
 import { checkRequest } from "../../src/translate/checkRequest.ts"
 import { repairRequest } from "../../src/translate/repairRequest.ts"
 import { toAnthropicRequest } from "../../src/translate/toAnthropicRequest.ts"

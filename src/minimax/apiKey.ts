@@ -1,7 +1,14 @@
 /**
  * What can be said about an API key without showing it: its kind, and its masked form
- * (protocol §5: the kind prefix, `…`, and the last 4 characters; 2 for short keys).
+ * (protocol §5: the kind prefix, `…`, and the last 4 characters; 2 for short keys); and the
+ * headers that may carry it (minimax-upstream.md §1: MiniMax has asked for each in turn).
  */
+import { Schema } from "effect"
+
+/** Which header carries the key: `Authorization: Bearer`, `x-api-key`, or both. */
+export const AuthHeader = Schema.Literals(["bearer", "x-api-key", "both"])
+export type AuthHeader = typeof AuthHeader.Type
+
 export type KeyKind = "token-plan" | "pay-per-token" | "unknown"
 
 export const keyKindOf = (key: string): KeyKind =>

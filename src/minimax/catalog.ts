@@ -6,8 +6,11 @@
  * family (`"family": "m3"` or `"m2"`), else it gets the M2 policy.
  */
 import type { ModelDescriptor } from "@plexum/sdk"
+import { Schema } from "effect"
 
-export type Family = "m3" | "m2"
+/** The model families, each with its own request policy. */
+export const Family = Schema.Literals(["m3", "m2"])
+export type Family = typeof Family.Type
 
 /** A closed or half-open range of accepted values; an excluded bound is approached by `step`. */
 export interface AcceptedRange {
