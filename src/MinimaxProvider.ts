@@ -6,10 +6,12 @@
 import type { ProviderPlugin } from "@plexum/sdk"
 import { Cause, Context, Effect, Exit, Layer, Option, Ref, References, Stream } from "effect"
 import { BUILTIN_MODELS, descriptorsOf } from "./minimax/catalog.ts"
-import { type MinimaxApi, MinimaxClient } from "./services/MinimaxClient.ts"
+import { type ConfiguredClient, MinimaxClient } from "./services/MinimaxClient.ts"
+import { LogOnce } from "./services/LogOnce.ts"
+import { SelfHeal } from "./services/SelfHeal.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
-import { streamTurn } from "./turn/streamTurn.ts"
+import { runTurn } from "./turn/runTurn.ts"
 import { startTally, tallyEvents, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
@@ -25,7 +27,7 @@ interface Loaded {
   /** Where the host said config.json lives. */
   readonly pluginDir: string | undefined
   /** The config read from there and the client built for it; none until one loads. */
-  readonly api: Option.Option<MinimaxApi>
+  readonly api: Option.Option<ConfiguredClient>
 }
 
 export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPlugin>()("plexum-minimax-provider/MinimaxProvider") {
@@ -34,6 +36,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const clients = yield* MinimaxClient
     const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, api: Option.none() })
     const warmup = yield* HttpWarmup
+    const selfHeal = yield* SelfHeal
+    const logOnce = yield* LogOnce
     const scope = yield* Effect.scope
 
     const load = (pluginDir: string | undefined) =>
@@ -65,7 +69,9 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
             Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, performance.now())))
           const api = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
           yield* Effect.logDebug("turn started", `${request.messages.length} message(s) to ${api.config.baseUrl}`).pipe(Effect.annotateLogs({ turn: turnId, model: request.model }))
-          return streamTurn(api, request, tally).pipe(
+          return runTurn(api, request, tally).pipe(
+            Stream.provideService(SelfHeal, selfHeal),
+            Stream.provideService(LogOnce, logOnce),
             Stream.mapArray((events) => {
               tallyEvents(tally, events, () => performance.now())
               return events
@@ -83,6 +89,6 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     })
   })
 
-  /** Needs PluginConfig and MinimaxClient; HttpWarmup, when provided (live), runs after `initialize`. */
+  /** Needs PluginConfig, MinimaxClient, SelfHeal and LogOnce; HttpWarmup, when provided (live), runs after `initialize`. */
   static readonly layer = Layer.effect(MinimaxProvider, MinimaxProvider.make)
 }

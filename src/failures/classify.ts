@@ -8,7 +8,6 @@ import type { UpstreamDetails } from "@plexum/sdk"
 import { localTime } from "../localTime.ts"
 import type { AuthHeader } from "../minimax/apiKey.ts"
 import type { Region } from "../minimax/regions.ts"
-import type { StreamFault } from "../stream/StreamFault.ts"
 import {
   AuthFailed,
   ContentFiltered,
@@ -64,7 +63,6 @@ export const NOT_FOUND_HINT =
 
 const TOP_UP_HINT = "Top up the account's balance, or use an sk-cp- Token Plan key with MiniMax-M2.7."
 const RETRY_HINT = "Retry in a moment."
-const STREAM_HINT = "Retry the turn; if it keeps happening, run --probe and report the request id."
 
 const compactUpstream = (upstream: { readonly [K in keyof UpstreamDetails]?: UpstreamDetails[K] | undefined }): UpstreamDetails =>
   Object.fromEntries(Object.entries(upstream).filter(([, v]) => v !== undefined)) as UpstreamDetails
@@ -236,56 +234,6 @@ export const failureFromHttp = (answer: HttpAnswer, context: FailureContext): Mi
   }
   const error = { ...parsed.error, requestId: requestIdOf(answer.headers, context.scrub, parsed.error.requestId) }
   return fromErrorBody(error, context, answer.nowMs, answer.status, retryAfterMs)
-}
-
-/** What a stream fault ends the turn with. A stream cut short is worth another try; a malformed one is not. */
-export const failureFromStreamFault = (fault: StreamFault, context: FailureContext, nowMs: number): MinimaxFailure => {
-  switch (fault._tag) {
-    case "ErrorEvent":
-      return failureFromErrorBody(
-        {
-          type: scrubOptional(context.scrub, fault.type),
-          message: scrubOptional(context.scrub, fault.message),
-          requestId: scrubOptional(context.scrub, fault.requestId)
-        },
-        context,
-        nowMs
-      )
-    case "Truncated":
-      return new UpstreamProtocol({ message: `MiniMax's stream broke off: ${fault.message}`, retryable: true, hint: STREAM_HINT })
-    case "Malformed":
-      return new UpstreamProtocol({ message: `MiniMax's stream was malformed: ${context.scrub(fault.message)}`, retryable: false, hint: STREAM_HINT })
-    case "TooLarge":
-      return fault.what === "event"
-        ? new UpstreamProtocol({
-          message: `MiniMax's stream was malformed: an SSE event is larger than ${fault.limit} characters`,
-          retryable: false,
-          hint: STREAM_HINT
-        })
-        : new UpstreamProtocol({
-          message: `MiniMax's reply passed ${fault.limit} characters of stream text, far more than any MiniMax model writes; the turn was stopped there`,
-          retryable: false,
-          hint: "Check that base_url reaches MiniMax itself: a proxy or server in between may be sending this. If it is MiniMax, report the request id."
-        })
-    case "Empty":
-      return new UpstreamProtocol({
-        message: "MiniMax finished the turn without any content (an empty reply)",
-        retryable: true,
-        hint: "Empty replies happen now and then; the turn is tried once more before it ends empty."
-      })
-    case "Silent":
-      return new Timeout({
-        message: `MiniMax's stream went silent for ${fault.idleMs} ms`,
-        retryable: true,
-        hint: "Raise stream_idle_timeout_ms in config.json if long pauses are expected."
-      })
-    default:
-      return absurd(fault)
-  }
-}
-
-const absurd = (value: never): never => {
-  throw new Error(`unhandled case: ${JSON.stringify(value)}`)
 }
 
 /** No response headers in time. */

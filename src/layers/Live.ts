@@ -11,6 +11,7 @@ import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
 import { HttpWarmup } from "../services/HttpWarmup.ts"
+import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 /**
@@ -38,9 +39,10 @@ export const HttpClientLive = Layer.effectContext(
   })
 )
 
-/** Config, the MiniMax client and what it learned, with the HttpClient they run on exposed too (the probe uses them). */
+/** Config, the MiniMax client and what it learned, what is said once, with the HttpClient they run on exposed too (the probe uses them). */
 export const ServicesLive = Layer.mergeAll(
   MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
+  LogOnce.layer,
   PluginConfig.layer.pipe(Layer.provide(ConfigFileSystem))
 ).pipe(Layer.provideMerge(HttpClientLive))
 

@@ -9,6 +9,7 @@ import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { baseUrlOf, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
 import { DEFAULT_REGION_HOSTS } from "../minimax/regions.ts"
+import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
 export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
@@ -51,5 +52,6 @@ export const HttpClientMock = (respond: (request: HttpClientRequest.HttpClientRe
 export const ProviderTest = (config: MinimaxConfig, http: Layer.Layer<HttpClient.HttpClient>) =>
   MinimaxProvider.layer.pipe(
     Layer.provide(MinimaxClient.layer),
-    Layer.provide([SelfHeal.layer, http, PluginConfigTest(config)])
+    Layer.provideMerge(SelfHeal.layer),
+    Layer.provide([LogOnce.layer, http, PluginConfigTest(config)])
   )

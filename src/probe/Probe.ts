@@ -16,7 +16,7 @@ import { type ConfigLocation, type ConfigSources, type MinimaxConfig, PluginConf
 import { otherRegion, type Region } from "../minimax/regions.ts"
 import type { AuthHeader } from "../minimax/apiKey.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
-import { streamTurn } from "../turn/streamTurn.ts"
+import { runTurn } from "../turn/runTurn.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { askMessages, askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS } from "./askUpstream.ts"
 import { scrubbedReport } from "./untrusted.ts"
@@ -213,7 +213,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         let answeredBy: string | undefined
-        const first = yield* streamTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] }).pipe(
+        const first = yield* runTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] }).pipe(
           Stream.tap((event) => Effect.sync(() => void (event.type === "turn_start" && event.model !== id ? (answeredBy = event.model) : undefined))),
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
@@ -236,7 +236,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       }
     }
 
-    const healedHeader = yield* selfHeal.learned(authHeaderRule, "", config.authHeader)
+    const healedHeader = yield* selfHeal.learned(authHeaderRule, unwrapKey(config), config.authHeader)
     const refusedByMessages = models[0]?.failure?.tag === "AuthFailed"
     const refusedByQuota = Option.isSome(quotaAnswer) && quotaAnswer.value.answer === "refused"
     const auth: AuthDiagnosis | undefined = healedHeader !== undefined

@@ -1,11 +1,11 @@
 /**
  * The MiniMax Messages client, on effect's `HttpClient` (live: undici). One derived client per
  * loaded config, built once: base URL, `anthropic-version`, `accept`, no tracing headers, and
- * the key in the header the process has learned MiniMax accepts (./SelfHeal.ts). It POSTs
- * `{base}/v1/messages` with `stream: true` and hands back the body as text. Transport errors
- * and non-2xx answers are mapped here, once, into MinimaxFailures; nothing past this file sees
- * an `HttpClientError`. Retries are the turn's business (../turn/streamTurn.ts), because they
- * depend on whether any event has been sent.
+ * the key in the header the process has learned MiniMax accepts for it (./SelfHeal.ts). It POSTs
+ * the body the turn built to `{base}/v1/messages` and hands back the answer: the response bytes
+ * of a stream, or a whole 200 JSON message. Transport errors, non-2xx answers and JSON error
+ * envelopes are mapped here, once, into MinimaxFailures; nothing past this file sees an
+ * `HttpClientError`. What to send, and retries, are the turn's business (../turn/runTurn.ts).
  */
 import { parseJsonExact } from "@plexum/sdk"
 import { Context, Effect, Layer, Redacted, Stream } from "effect"
@@ -24,13 +24,10 @@ import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
 import { networkFaultOf } from "../failures/networkFault.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswer.ts"
-import { sseOfMessage } from "../stream/MessageBody.ts"
-import { decodeUtf8 } from "../stream/decodeUtf8.ts"
-import { MAX_EVENT_SIZE } from "../stream/SseDecoder.ts"
 import type { AuthHeader } from "../minimax/apiKey.ts"
+import type { AnthropicRequest } from "../translate/AnthropicRequest.ts"
 import type { MinimaxConfig } from "./PluginConfig.ts"
-import type { ThinkingOn } from "../translate/toAnthropicRequest.ts"
-import { authHeaderRule, SelfHeal, thinkingOnRule } from "./SelfHeal.ts"
+import { authHeaderRule, SelfHeal } from "./SelfHeal.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
 
@@ -56,24 +53,23 @@ export const authorize = (mode: AuthHeader, key: Redacted.Redacted<string>) =>
   }
 }
 
-/** One Messages request, as the turn pipeline hands it over. */
-export interface MessagesRequest {
-  readonly model: string
-  /** The body, given M3's "thinking on" value. */
-  readonly body: (thinkingOn: ThinkingOn) => unknown
-  /** The body carries a "thinking on" value, which MiniMax may refuse for the other one. */
-  readonly sendsThinkingOn: boolean
-}
+/** A 200 whose body is one whole JSON message is as big as an SSE event may be (16 Mi characters). */
+const MAX_MESSAGE_BODY_BYTES = 16 * 1024 * 1024
+
+/** What MiniMax answered a Messages request with, once it was not an error. */
+export type MessagesAnswer =
+  /** The response body of a stream, as it arrives. */
+  | { readonly _tag: "Stream"; readonly bytes: Stream.Stream<Uint8Array, MinimaxFailure> }
+  /** A 200 JSON body that is no error: a whole message, or something the turn must refuse. */
+  | { readonly _tag: "Message"; readonly json: unknown }
 
 /** The client for one loaded config. */
-export interface MinimaxApi {
+export interface ConfiguredClient {
   readonly config: MinimaxConfig
   /** What failures of a turn on `model` may name, and how upstream text is scrubbed of the key. */
   readonly failureContext: (model: string) => FailureContext
-  /** The body of a streaming Messages request, as SSE text (a JSON body is turned into the events it holds). */
-  readonly streamMessages: (request: MessagesRequest) => Stream.Stream<string, MinimaxFailure>
-  /** Logs `message` at info the first time `key` is seen in this process. */
-  readonly noteOnce: (key: string, message: string) => Effect.Effect<void>
+  /** Sends `body` (a streaming request); the auth header is healed per key here. */
+  readonly sendMessages: (body: AnthropicRequest) => Effect.Effect<MessagesAnswer, MinimaxFailure>
 }
 
 /** A local fault (a bad argument to undici, a header it refuses) is not the network's. */
@@ -105,21 +101,15 @@ const isJson = (response: HttpClientResponse.HttpClientResponse) =>
 
 export class MinimaxClient extends Context.Service<MinimaxClient, {
   /** The client for `config`; build it once per loaded config. */
-  readonly forConfig: (config: MinimaxConfig) => MinimaxApi
+  readonly forConfig: (config: MinimaxConfig) => ConfiguredClient
 }>()("plexum-minimax-provider/MinimaxClient") {
   static readonly make = Effect.gen(function*() {
     const http = yield* HttpClient.HttpClient
     const selfHeal = yield* SelfHeal
-    const noted = new Set<string>()
-    const noteOnce = (key: string, message: string) =>
-      Effect.suspend(() => {
-        if (noted.has(key)) return Effect.void
-        noted.add(key)
-        return Effect.logInfo(message)
-      })
 
-    const forConfig = (config: MinimaxConfig): MinimaxApi => {
-      const scrub = secretScrubber(Redacted.value(config.apiKey))
+    const forConfig = (config: MinimaxConfig): ConfiguredClient => {
+      const key = Redacted.value(config.apiKey)
+      const scrub = secretScrubber(key)
       const failureContext = (model: string): FailureContext => ({ model, region: config.region, authHeader: config.authHeader, scrub })
       const client = http.pipe(
         HttpClient.mapRequest((request) =>
@@ -146,11 +136,11 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           return failureFromHttp({ url: response.request.url, status: response.status, headers: response.headers, body, nowMs }, context)
         })
 
-      /** A 200 whose body is JSON: an error, a `base_resp` code, or a whole message to relay as its events. */
+      /** A 200 whose body is JSON: an error envelope or a `base_resp` code fails; anything else is handed on. */
       const jsonBody = (response: HttpClientResponse.HttpClientResponse, context: FailureContext) =>
         Effect.gen(function*() {
           // A body that stops half-way is the stream's silence by another name: the same deadline ends it.
-          const text = yield* readCapped(response, MAX_EVENT_SIZE).pipe(
+          const text = yield* readCapped(response, MAX_MESSAGE_BODY_BYTES).pipe(
             Effect.mapError((error) => connectionBroke(networkFaultOf(error).detail)),
             Effect.timeoutOrElse({ duration: config.streamIdleTimeoutMs, orElse: () => Effect.fail(bodyStalled(config.streamIdleTimeoutMs)) })
           )
@@ -167,14 +157,10 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           if (error !== undefined && (record.type === "error" || baseCode !== 0)) {
             return yield* Effect.fail(failureFromErrorBody(error, context, nowMs))
           }
-          const sse = sseOfMessage(json)
-          if (sse === undefined) {
-            return yield* Effect.fail(failureFromErrorBody({ message: "a 200 JSON body that is neither a message nor an error" }, context, nowMs, 200))
-          }
-          return Stream.make(sse)
+          return { _tag: "Message", json } satisfies MessagesAnswer
         })
 
-      const send = (payload: string, context: FailureContext) =>
+      const send = (payload: string, context: FailureContext): Effect.Effect<MessagesAnswer, MinimaxFailure> =>
         HttpClientRequest.post("/v1/messages").pipe(
           HttpClientRequest.bodyText(payload, "application/json"),
           client.execute,
@@ -182,28 +168,26 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           Effect.timeoutOrElse({ duration: config.requestTimeoutMs, orElse: () => Effect.fail(noHeadersWithin(config.requestTimeoutMs)) }),
           Effect.catchTag("HttpClientError", (error) =>
             Effect.fail(isLocal(error) ? notSent(error.reason._tag) : unreachable(config.baseUrl, networkFaultOf(error), context.scrub))),
-          Effect.flatMap((response) =>
+          Effect.flatMap((response): Effect.Effect<MessagesAnswer, MinimaxFailure> =>
             response.status < 200 || response.status >= 300
               ? Effect.flatMap(failureOfAnswer(response, context), Effect.fail)
               : isJson(response)
               ? jsonBody(response, context)
-              : Effect.succeed(response.stream.pipe(
-                Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(networkFaultOf(error).detail))),
-                decodeUtf8
-              ))
+              : Effect.succeed({
+                _tag: "Stream",
+                bytes: response.stream.pipe(Stream.catchTag("HttpClientError", (error) => Stream.fail(connectionBroke(networkFaultOf(error).detail))))
+              })
           )
         )
 
-      const streamMessages = ({ body, model, sendsThinkingOn }: MessagesRequest) => {
-        const context = failureContext(model)
-        const authorized = (thinkingOn: ThinkingOn) => {
-          const payload = JSON.stringify(body(thinkingOn))
-          return selfHeal.heal(authHeaderRule, "", config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
-        }
-        return Stream.unwrap(sendsThinkingOn ? selfHeal.heal(thinkingOnRule, model, "adaptive", authorized) : authorized("adaptive"))
+      const sendMessages = (body: AnthropicRequest) => {
+        const context = failureContext(body.model)
+        const payload = JSON.stringify(body)
+        // What the auth header self-heal learns is the key's: another key may be of an account that wants the other.
+        return selfHeal.heal(authHeaderRule, key, config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
       }
 
-      return { config, failureContext, streamMessages, noteOnce }
+      return { config, failureContext, sendMessages }
     }
 
     return MinimaxClient.of({ forConfig })

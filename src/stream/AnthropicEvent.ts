@@ -28,19 +28,23 @@ export const MessageStart = Schema.Struct({
   })
 })
 
+/** A content block as MiniMax writes one, in a `content_block_start` or in a whole message's `content`. */
+export const AnthropicContentBlock = Schema.Struct({
+  type: Schema.String,
+  text: optionalString,
+  thinking: optionalString,
+  signature: optionalString,
+  data: optionalString,
+  id: optionalString,
+  name: optionalString,
+  input: Schema.optionalKey(Schema.Unknown)
+})
+export type AnthropicContentBlock = typeof AnthropicContentBlock.Type
+
 export const ContentBlockStart = Schema.Struct({
   type: Schema.Literal("content_block_start"),
   index: Schema.Int,
-  content_block: Schema.Struct({
-    type: Schema.String,
-    text: optionalString,
-    thinking: optionalString,
-    signature: optionalString,
-    data: optionalString,
-    id: optionalString,
-    name: optionalString,
-    input: Schema.optionalKey(Schema.Unknown)
-  })
+  content_block: AnthropicContentBlock
 })
 
 export const ContentBlockDelta = Schema.Struct({

@@ -6,6 +6,15 @@
  */
 import type { CacheControl, ContentBlock, ImageBlock, Message, TextBlock, Tool, ToolChoice, TurnRequest } from "@plexum/sdk"
 import type { RequestPolicy } from "../minimax/catalog.ts"
+import type {
+  AnthropicCacheControl,
+  AnthropicImageBlock,
+  AnthropicRequest,
+  AnthropicRequestBlock,
+  AnthropicTextBlock,
+  AnthropicThinking,
+  AnthropicTool
+} from "./AnthropicRequest.ts"
 
 /** The values M3 has accepted as "thinking on": `adaptive` as documented, `enabled` after a drift (§7). */
 export type ThinkingOn = "adaptive" | "enabled"
@@ -18,20 +27,18 @@ export interface AnthropicRequestOptions {
   readonly thinkingOn?: ThinkingOn | undefined
 }
 
-type Json = Record<string, unknown>
-
-const withCache = (body: Json, cacheControl: CacheControl | undefined): Json =>
+const withCache = <B extends object>(body: B, cacheControl: CacheControl | undefined): B & { readonly cache_control?: AnthropicCacheControl } =>
   cacheControl === undefined ? body : { ...body, cache_control: { type: cacheControl.type } }
 
-const textBlock = (block: TextBlock): Json => withCache({ type: "text", text: block.text }, block.cacheControl)
+const textBlock = (block: TextBlock): AnthropicTextBlock => withCache({ type: "text", text: block.text }, block.cacheControl)
 
-const imageBlock = (block: ImageBlock): Json =>
+const imageBlock = (block: ImageBlock): AnthropicImageBlock =>
   withCache(
     { type: "image", source: { type: "base64", media_type: block.source.mediaType, data: block.source.data } },
     block.cacheControl
   )
 
-export const toAnthropicBlock = (block: ContentBlock): Json => {
+export const toAnthropicBlock = (block: ContentBlock): AnthropicRequestBlock => {
   switch (block.type) {
     case "text":
       return textBlock(block)
@@ -60,12 +67,12 @@ export const toAnthropicBlock = (block: ContentBlock): Json => {
   }
 }
 
-const toAnthropicMessage = (message: Message): Json => ({
+const toAnthropicMessage = (message: Message): AnthropicRequest["messages"][number] => ({
   role: message.role,
   content: typeof message.content === "string" ? message.content : message.content.map(toAnthropicBlock)
 })
 
-const toAnthropicTool = (tool: Tool): Json =>
+const toAnthropicTool = (tool: Tool): AnthropicTool =>
   withCache(
     {
       name: tool.name,
@@ -75,7 +82,7 @@ const toAnthropicTool = (tool: Tool): Json =>
     tool.cacheControl
   )
 
-const toAnthropicToolChoice = (choice: ToolChoice): Json =>
+const toAnthropicToolChoice = (choice: ToolChoice): NonNullable<AnthropicRequest["tool_choice"]> =>
   choice.type === "tool" ? { type: "tool", name: choice.name } : { type: choice.type }
 
 /**
@@ -83,7 +90,7 @@ const toAnthropicToolChoice = (choice: ToolChoice): Json =>
  * only when sent an "on" value, and writes Claude-style budget thinking into the visible text,
  * so "enabled" and "unset" are both sent as its "on" value, without a budget.
  */
-export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptions): Json | undefined => {
+export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptions): AnthropicThinking | undefined => {
   if (options.policy?.thinking === "off-unless-asked") {
     return request.thinking?.type === "disabled" ? { type: "disabled" } : { type: options.thinkingOn ?? "adaptive" }
   }
@@ -91,23 +98,20 @@ export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptio
   return request.thinking.type === "enabled" ? { type: "enabled", budget_tokens: request.thinking.budgetTokens } : { type: "disabled" }
 }
 
-export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequestOptions): Json => {
-  const body: Json = {
+export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequestOptions): AnthropicRequest => {
+  const thinking = thinkingFor(request, defaults)
+  return {
     model: request.model,
     max_tokens: request.maxTokens ?? defaults.maxTokensDefault,
     messages: request.messages.map(toAnthropicMessage),
-    stream: true
+    stream: true,
+    ...(request.system === undefined ? {} : { system: typeof request.system === "string" ? request.system : request.system.map(textBlock) }),
+    ...(request.tools === undefined ? {} : { tools: request.tools.map(toAnthropicTool) }),
+    ...(request.toolChoice === undefined ? {} : { tool_choice: toAnthropicToolChoice(request.toolChoice) }),
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(request.topP === undefined ? {} : { top_p: request.topP }),
+    ...(request.stopSequences === undefined ? {} : { stop_sequences: request.stopSequences }),
+    ...(thinking === undefined ? {} : { thinking }),
+    ...(request.metadata?.userId === undefined ? {} : { metadata: { user_id: request.metadata.userId } })
   }
-  if (request.system !== undefined) {
-    body.system = typeof request.system === "string" ? request.system : request.system.map(textBlock)
-  }
-  if (request.tools !== undefined) body.tools = request.tools.map(toAnthropicTool)
-  if (request.toolChoice !== undefined) body.tool_choice = toAnthropicToolChoice(request.toolChoice)
-  if (request.temperature !== undefined) body.temperature = request.temperature
-  if (request.topP !== undefined) body.top_p = request.topP
-  if (request.stopSequences !== undefined) body.stop_sequences = request.stopSequences
-  const thinking = thinkingFor(request, defaults)
-  if (thinking !== undefined) body.thinking = thinking
-  if (request.metadata?.userId !== undefined) body.metadata = { user_id: request.metadata.userId }
-  return body
 }

@@ -1,10 +1,11 @@
 /**
  * The failure table of minimax-upstream.md §5, on plain values: every row, with and without a
  * code in the message, with MiniMax's `/anthropic` bodies that carry no code and no `http_code`,
- * the non-JSON bodies, the stream faults, and the key never surviving into a failure.
+ * the non-JSON bodies, and the key never surviving into a failure (stream faults' failures included).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { failureFromErrorBody, failureFromHttp, failureFromStreamFault, type FailureContext } from "../../src/failures/classify.ts"
+import { failureFromErrorBody, failureFromHttp, type FailureContext } from "../../src/failures/classify.ts"
+import { failureOfFault } from "../../src/turn/failureOfFault.ts"
 import type { MinimaxFailure } from "../../src/failures/MinimaxFailure.ts"
 import { secretScrubber } from "../../src/failures/scrubSecret.ts"
 import { resetDelayMs } from "../../src/failures/upstreamAnswer.ts"
@@ -128,29 +129,6 @@ describe("2056: the reset time", () => {
   })
 })
 
-describe("stream faults", () => {
-  it("a stream cut short is retryable; a malformed or oversized one is not; silence is a retryable Timeout", () => {
-    const of = (fault: Parameters<typeof failureFromStreamFault>[0]) => summary(failureFromStreamFault(fault, context, NOW))
-    assert.deepStrictEqual(of({ _tag: "Truncated", message: "the stream ended before message_start" }), ["UpstreamProtocol", true, undefined])
-    assert.deepStrictEqual(of({ _tag: "Malformed", message: "not JSON" }), ["UpstreamProtocol", false, undefined])
-    assert.deepStrictEqual(of({ _tag: "TooLarge", what: "event", limit: 16 }), ["UpstreamProtocol", false, undefined])
-    assert.deepStrictEqual(of({ _tag: "TooLarge", what: "reply", limit: 4096 }), ["UpstreamProtocol", false, undefined])
-    assert.deepStrictEqual(of({ _tag: "Silent", idleMs: 1000 }), ["Timeout", true, undefined])
-    assert.deepStrictEqual(
-      of({ _tag: "ErrorEvent", type: "overloaded_error", message: "server cluster is under high load (2064)", requestId: "r" }),
-      ["Overloaded", true, 2064]
-    )
-  })
-
-  it("an oversized event and an oversized reply say which, and the bound", () => {
-    const event = failureFromStreamFault({ _tag: "TooLarge", what: "event", limit: 16 }, context, NOW)
-    const reply = failureFromStreamFault({ _tag: "TooLarge", what: "reply", limit: 4096 }, context, NOW)
-    assert.include(event.message, "an SSE event is larger than 16 characters")
-    assert.include(reply.message, "reply passed 4096 characters")
-    assert.include(reply.hint, "base_url")
-  })
-})
-
 describe("hardening 2: the key never survives into a failure", () => {
   const leaks = (failure: MinimaxFailure) => {
     const text = JSON.stringify({ ...failure, message: failure.message })
@@ -165,8 +143,8 @@ describe("hardening 2: the key never survives into a failure", () => {
       http(401, JSON.stringify({ type: "error", error: { type: "x", message: `your key ${KEY} is wrong` } })),
       http(500, "oops", { "trace-id": KEY }),
       http(502, `${"x".repeat(95)} Authorization: Bearer ${KEY} ${"y".repeat(200)}`),
-      failureFromStreamFault({ _tag: "ErrorEvent", type: "api_error", message: `echo ${KEY}`, requestId: KEY }, context, NOW),
-      failureFromStreamFault({ _tag: "Malformed", message: `a "${KEY}" event is not JSON` }, context, NOW)
+      failureOfFault({ _tag: "ErrorEvent", type: "api_error", message: `echo ${KEY}`, requestId: KEY }, context, NOW),
+      failureOfFault({ _tag: "Malformed", message: `a "${KEY}" event is not JSON` }, context, NOW)
     ]
     for (const failure of echoes) assert.isUndefined(leaks(failure), JSON.stringify(failure))
   })

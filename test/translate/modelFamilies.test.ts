@@ -48,7 +48,7 @@ describe("images", () => {
 
   it("go to M3, in Anthropic's shape, also inside a tool_result", () => {
     assert.isUndefined(checkRequest(withImages, BUILTIN_MODELS))
-    const body = toAnthropicRequest(withImages, { maxTokensDefault: 4096, policy: m3 }) as { messages: Array<{ content: Array<any> }> }
+    const body = toAnthropicRequest(withImages, { maxTokensDefault: 4096, policy: m3 }) as unknown as { messages: Array<{ content: Array<any> }> }
     assert.deepStrictEqual(body.messages[0]!.content[1], { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBO" } })
     assert.deepStrictEqual(body.messages[2]!.content[0].content[0], { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBO" } })
   })
@@ -133,7 +133,7 @@ describe("thinking replay after an edited history", () => {
     ask({ messages: [{ role: "user", content: "hi" }, { role: "assistant", content: blocks.map((b) => ({ type: "thinking" as const, ...b })) }, { role: "user", content: "more" }] })
   const sent = (request: TurnRequest) => {
     const repaired = repairRequest(request, m3)
-    const body = toAnthropicRequest(repaired.request, { maxTokensDefault: 4096, policy: m3 }) as { messages: Array<{ content: Array<any> }> }
+    const body = toAnthropicRequest(repaired.request, { maxTokensDefault: 4096, policy: m3 }) as unknown as { messages: Array<{ content: Array<any> }> }
     return { blocks: body.messages[1]!.content, unsigned: repaired.unsignedThinking }
   }
 

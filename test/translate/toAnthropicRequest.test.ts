@@ -71,7 +71,7 @@ describe("toAnthropicRequest", () => {
         }
       ]
     }, defaults)
-    const messages = body.messages as Array<{ content: unknown }>
+    const messages = body.messages as ReadonlyArray<{ readonly content: unknown }>
     assert.deepStrictEqual(messages[1]!.content, [
       { type: "thinking", thinking: "  I should call it.\n", signature },
       { type: "redacted_thinking", data: "EuYBCkQ==" },

@@ -19,13 +19,13 @@ import {
 } from "../../fake/transcripts.ts"
 import type { StreamFault } from "../../src/stream/StreamFault.ts"
 import { coalesceDeltas } from "../../src/stream/coalesceDeltas.ts"
-import { turnEventsFromText } from "../../src/stream/TurnStream.ts"
+import { turnEventsOfText } from "../../src/stream/responseEvents.ts"
 
 /** With repairs on, the request offers tool `f`, the one the markup below calls. */
 const OFFERED_TOOLS = [{ name: "f", inputSchema: { type: "object", properties: { a: { type: "integer" } } } }]
 
 const pipeline = (chunks: ReadonlyArray<string>, stopSequences?: Array<string>, repairMarkup = false) =>
-  turnEventsFromText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, repairMarkup, tools: repairMarkup ? OFFERED_TOOLS : undefined, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
+  turnEventsOfText(Stream.fromIterable(chunks), { model: "MiniMax-M2.7", stopSequences, repairMarkup, tools: repairMarkup ? OFFERED_TOOLS : undefined, idleTimeoutMs: 60_000 }, (fault: StreamFault) => Effect.succeed(fault)).pipe(
     Stream.runCollect
   )
 
@@ -49,7 +49,7 @@ const frames = [
   ...messageEnd("tool_use", { input_tokens: 5, output_tokens: 9 })
 ]
 
-describe("TurnStream", () => {
+describe("responseEvents", () => {
   it.effect.prop(
     "any chunking, LF or CRLF, gives the same TurnEvents",
     [Schema.Array(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 97 }))), Schema.Boolean],
@@ -126,7 +126,7 @@ describe("TurnStream", () => {
       const relay = (maxReplySize: number) => {
         const received: Array<TurnEvent> = []
         const options = { model: "MiniMax-M2.7", idleTimeoutMs: 60_000, maxReplySize }
-        return turnEventsFromText(Stream.fromIterable(chunk(text, [50])), options, (fault: StreamFault) => Effect.succeed(fault)).pipe(
+        return turnEventsOfText(Stream.fromIterable(chunk(text, [50])), options, (fault: StreamFault) => Effect.succeed(fault)).pipe(
           Stream.runForEach((event) => Effect.sync(() => received.push(event))),
           Effect.exit,
           Effect.map((exit) => ({ exit, received }))

@@ -1,0 +1,135 @@
+/**
+ * One turn against MiniMax, top to bottom: the TurnRequest checked, repaired and translated
+ * for its model's family (../translate/), sent by the config's client
+ * (../services/MinimaxClient.ts), its response decoded into TurnEvents
+ * (../stream/responseEvents.ts), each stream fault turned into its failure (./failureOfFault.ts),
+ * and the whole attempt tried again while the retry policy allows (./retryPolicy.ts). The turn
+ * owns the request body, so what MiniMax refuses in it (M3's "thinking on" value) is healed
+ * here. The provider and `--probe` both run turns here.
+ */
+import type { TurnEvent, TurnRequest } from "@plexum/sdk"
+import { Clock, Effect, Random, Stream } from "effect"
+import { failureFromErrorBody } from "../failures/classify.ts"
+import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import { FAMILY_POLICIES, findModel, type RequestPolicy } from "../minimax/catalog.ts"
+import { LogOnce } from "../services/LogOnce.ts"
+import type { ConfiguredClient } from "../services/MinimaxClient.ts"
+import { SelfHeal, thinkingOnRule } from "../services/SelfHeal.ts"
+import { decodeUtf8 } from "../stream/decodeUtf8.ts"
+import { eventsOfMessage } from "../stream/MessageBody.ts"
+import { turnEventsOfMessage, turnEventsOfText } from "../stream/responseEvents.ts"
+import type { AnthropicRequest } from "../translate/AnthropicRequest.ts"
+import { checkRequest } from "../translate/checkRequest.ts"
+import { repairRequest } from "../translate/repairRequest.ts"
+import { type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
+import { failureOfFault } from "./failureOfFault.ts"
+import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
+import type { TurnTally } from "./TurnTally.ts"
+
+const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+/** MiniMax's own tool call id form, `call_function_<12 random [a-z0-9]>_<n>`, for calls recovered from text. */
+const recoveredCallIds = Effect.map(
+  Effect.forEach(Array.from({ length: 12 }), () => Random.next),
+  (picks) => {
+    const random = picks.map((r) => ID_ALPHABET[Math.floor(r * ID_ALPHABET.length)]).join("")
+    return (n: number) => `call_function_${random}_${n}`
+  }
+)
+
+/** The request body, given M3's "thinking on" value, and whether the body carries one MiniMax may refuse for the other. */
+interface TurnBody {
+  readonly build: (thinkingOn: ThinkingOn) => AnthropicRequest
+  readonly sendsThinkingOn: boolean
+}
+
+/**
+ * Sends the body once. When it carries M3's "thinking on" value, that value is healed per
+ * model: MiniMax has refused `adaptive` for `enabled` once (July 2026) and the reverse since.
+ */
+const send = (client: ConfiguredClient, model: string, body: TurnBody) =>
+  Effect.flatMap(SelfHeal, (selfHeal) =>
+    body.sendsThinkingOn
+      ? selfHeal.heal(thinkingOnRule, model, "adaptive", (thinkingOn) => client.sendMessages(body.build(thinkingOn)))
+      : client.sendMessages(body.build("adaptive")))
+
+/**
+ * One attempt: the request sent once, its answer as TurnEvents. On the first attempt, when a
+ * retry is allowed, an empty turn is a fault to try again (OpenClaw retries "empty replies",
+ * which MiniMax sends often enough); after that, an empty turn ends as the empty turn it is.
+ */
+const attemptTurn = (
+  client: ConfiguredClient,
+  request: TurnRequest,
+  body: TurnBody,
+  retries: number,
+  tally: TurnTally | undefined
+): Stream.Stream<TurnEvent, MinimaxFailure, SelfHeal> =>
+  Stream.unwrap(Effect.gen(function*() {
+    if (tally !== undefined) tally.attempts = retries + 1
+    const toolCallId = yield* recoveredCallIds
+    const context = client.failureContext(request.model)
+    const options = {
+      model: request.model,
+      stopSequences: request.stopSequences,
+      repairMarkup: client.config.repairMarkup,
+      tools: request.tools,
+      toolCallId,
+      emptyIsFault: retries === 0 && client.config.maxRetries > 0,
+      idleTimeoutMs: client.config.streamIdleTimeoutMs,
+      scrub: context.scrub
+    }
+    const onFault = (fault: Parameters<typeof failureOfFault>[0]) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureOfFault(fault, context, nowMs))
+    const answer = yield* send(client, request.model, body)
+    if (answer._tag === "Stream") return turnEventsOfText(answer.bytes.pipe(decodeUtf8), options, onFault)
+    const events = eventsOfMessage(answer.json)
+    if (events !== undefined) return turnEventsOfMessage(events, options, onFault)
+    const nowMs = yield* Clock.currentTimeMillis
+    return yield* Effect.fail(failureFromErrorBody({ message: "a 200 JSON body that is neither a message nor an error" }, context, nowMs, 200))
+  }))
+
+/** Runs `attempt` again while the retry policy allows: nothing sent yet, a retryable failure, retries left. */
+export const retryBeforeFirstEvent = <A, R>(
+  attempt: (retries: number) => Stream.Stream<A, MinimaxFailure, R>,
+  maxRetries: number
+): Stream.Stream<A, MinimaxFailure, R> => {
+  const from = (retries: number): Stream.Stream<A, MinimaxFailure, R> =>
+    Stream.suspend(() => {
+      let eventsSent = false
+      return attempt(retries).pipe(
+        Stream.mapArray((events) => {
+          eventsSent = true
+          return events
+        }),
+        Stream.catch((failure) => {
+          if (!shouldRetry({ failure, retries, maxRetries, eventsSent })) return Stream.fail(failure)
+          return Stream.unwrap(Effect.gen(function*() {
+            const delay = retryDelayMs(retries, failure.retryAfterMs, yield* Random.next)
+            yield* Effect.logInfo("MiniMax request failed; retrying").pipe(
+              Effect.annotateLogs({ failure: failure._tag, retry: `${retries + 1}/${maxRetries}`, delay_ms: delay })
+            )
+            yield* Effect.sleep(delay)
+            return from(retries + 1)
+          }))
+        })
+      )
+    })
+  return from(0)
+}
+
+/** The turn's events, or the failure that ended it (scrubbed of the key where it came from upstream). */
+export const runTurn = (client: ConfiguredClient, request: TurnRequest, tally?: TurnTally): Stream.Stream<TurnEvent, MinimaxFailure, SelfHeal | LogOnce> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const refusal = checkRequest(request, client.config.models)
+    if (refusal !== undefined) return yield* Effect.fail(refusal)
+    const policy: RequestPolicy = FAMILY_POLICIES[findModel(client.config.models, request.model)!.family]
+    const repaired = repairRequest(request, policy)
+    const logOnce = yield* LogOnce
+    for (const repair of repaired.repairs) yield* logOnce.note(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
+    if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
+    const body: TurnBody = {
+      build: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: client.config.maxTokensDefault, policy, thinkingOn }),
+      sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
+    }
+    return retryBeforeFirstEvent((retries) => attemptTurn(client, request, body, retries, tally), client.config.maxRetries)
+  }))
