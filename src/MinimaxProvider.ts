@@ -10,7 +10,8 @@ import { type ConfiguredClient, MinimaxClient } from "./services/MinimaxClient.t
 import { LogOnce } from "./services/LogOnce.ts"
 import { SelfHeal } from "./services/SelfHeal.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
-import { PLUGIN_ID, PLUGIN_VERSION, PluginConfig } from "./services/PluginConfig.ts"
+import { PLUGIN_ID, PLUGIN_VERSION } from "./pluginIdentity.ts"
+import { PluginConfig } from "./services/PluginConfig.ts"
 import { runTurn } from "./turn/runTurn.ts"
 import { startTally, tallyEvents, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 

@@ -10,7 +10,7 @@ import { CliConfig, Command, Flag, GlobalFlag } from "effect/cli"
 import { ServicesLive } from "../layers/Live.ts"
 import { exitCodeOf, runProbe } from "../probe/Probe.ts"
 import { formatProbeReport } from "../probe/formatProbeReport.ts"
-import { PLUGIN_ID, PLUGIN_VERSION } from "../services/PluginConfig.ts"
+import { PLUGIN_ID, PLUGIN_VERSION } from "../pluginIdentity.ts"
 
 /** Exit code for a command line that cannot be carried out. */
 const USAGE_ERROR = 2

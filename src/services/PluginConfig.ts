@@ -13,11 +13,9 @@ import { unsendableCharacterOf } from "../minimax/apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { jsonErrorOffset } from "./jsonErrorOffset.ts"
+import { PLUGIN_ID } from "../pluginIdentity.ts"
 import { AuthHeader } from "../minimax/apiKey.ts"
 import { DEFAULT_REGION_HOSTS, type Hosts, Region } from "../minimax/regions.ts"
-
-export const PLUGIN_ID = "plexum-minimax-provider"
-export const PLUGIN_VERSION = "0.1.0"
 
 /** config.json is read only when it is a regular file of at most this size, within CONFIG_READ_TIMEOUT_MS. */
 export const MAX_CONFIG_BYTES = 1024 * 1024
