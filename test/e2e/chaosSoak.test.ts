@@ -3,7 +3,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { runSoak } from "../bench/soak.ts"
+import { runSoak } from "../../bench/soak.ts"
 
 describe("chaos soak", () => {
   it.live("150 turns at concurrency 16 with faults: every turn answered once, content right, no leaked sockets", () =>

@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { EMPTY_KEY, fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, runCommand, TOKEN_PLAN_KEY } from "./support/plugin.ts"
+import { EMPTY_KEY, fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, runCommand, TOKEN_PLAN_KEY } from "../support/plugin.ts"
 
 const GLOBAL_KEY = "sk-cp-GLOBALkey0123456789abcdefXYZ"
 const CN_KEY = "sk-cp-CHINAkey0123456789abcdefXYZW"

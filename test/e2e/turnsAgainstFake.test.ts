@@ -4,8 +4,8 @@
 import type { TurnEvent, TurnEventParams } from "@plexum/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { textBlock, thinkingBlock, messageEnd, messageStart, ping, thinkingThenToolUse } from "../fake/transcripts.ts"
-import { assertWellFormed, EMPTY_KEY, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { textBlock, thinkingBlock, messageEnd, messageStart, ping, thinkingThenToolUse } from "../../fake/transcripts.ts"
+import { assertWellFormed, EMPTY_KEY, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "../support/plugin.ts"
 
 const blockStops = (events: ReadonlyArray<TurnEventParams>) =>
   events.flatMap(({ event }) => event.type === "block_stop" ? [event.block] : [])

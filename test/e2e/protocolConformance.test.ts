@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
-import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginEnv, ROOT, runCommand, spawnPlugin, userTurn } from "./support/plugin.ts"
+import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_MAIN, pluginEnv, ROOT, runCommand, spawnPlugin, userTurn } from "../support/plugin.ts"
 
 const expectRpcError = <A, E extends { readonly code: number }>(effect: Effect.Effect<A, E>) =>
   Effect.flip(effect)

@@ -4,8 +4,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { sha256Hex } from "../fake/transcripts.ts"
-import { fakeMinimax, PAY_KEY } from "./support/plugin.ts"
+import { sha256Hex } from "../../fake/transcripts.ts"
+import { fakeMinimax, PAY_KEY } from "../support/plugin.ts"
 
 const post = (baseUrl: string, body: Record<string, unknown>) =>
   Effect.promise(async () => {

@@ -1,5 +1,5 @@
 /**
- * Hardening, round 2 (issue 17): each way an adversarial run broke the plugin, through the
+ * What an adversarial upstream or host did to the plugin (hardening round 2), each case through the
  * spawned plugin and the fake MiniMax. Item 9 (JSON-RPC ids and lines) is protocol-only and
  * lives in packages/plexum-sdk/test/Server.test.ts; items 3, 10 and 11 also have unit tests in
  * test/services/PluginConfig.test.ts, and item 2 in test/failures/classify.test.ts.
@@ -10,8 +10,8 @@ import { Effect, Fiber, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import { symlinkSync } from "node:fs"
 import { dirname } from "node:path"
-import { minimaxError } from "../fake/FakeMinimax.ts"
-import { encodeSse, hex, messageEnd, messageStart, ping, textBlock, thinkingThenText, toolUseBlock } from "../fake/transcripts.ts"
+import { minimaxError } from "../../fake/FakeMinimax.ts"
+import { encodeSse, hex, messageEnd, messageStart, ping, textBlock, thinkingThenText, toolUseBlock } from "../../fake/transcripts.ts"
 import {
   assertWellFormed,
   fakeMinimax,
@@ -24,7 +24,7 @@ import {
   PLUGIN_MAIN,
   TOKEN_PLAN_KEY,
   userTurn
-} from "./support/plugin.ts"
+} from "../support/plugin.ts"
 
 const elapsedSince = (start: number) => performance.now() - start
 

@@ -5,8 +5,8 @@
 import type { ContentBlock, TurnRequest } from "@plexum/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { encodeSse, hex, messageStart, ping, sha256Hex, textBlock, thinkingBlock, tokenize } from "../fake/transcripts.ts"
-import { assertWellFormed, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { encodeSse, hex, messageStart, ping, sha256Hex, textBlock, thinkingBlock, tokenize } from "../../fake/transcripts.ts"
+import { assertWellFormed, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "../support/plugin.ts"
 
 const messageDelta = (stopReason: string) => ({ event: "message_delta", data: { type: "message_delta", delta: { stop_reason: stopReason }, usage: { input_tokens: 9, output_tokens: 9 } } })
 const messageStop = { event: "message_stop", data: { type: "message_stop" } }

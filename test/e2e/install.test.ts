@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { connect } from "@plexum/sdk/host"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { fakeMinimax, PLUGIN_ARGS, ROOT, runCommand, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { fakeMinimax, PLUGIN_ARGS, ROOT, runCommand, TOKEN_PLAN_KEY, userTurn } from "../support/plugin.ts"
 
 describe("scripts/install.sh", () => {
   it.live("is idempotent, keeps config.json and other settings, and installs a manifest that runs from / with a minimal PATH", () =>

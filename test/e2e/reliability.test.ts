@@ -6,9 +6,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { minimaxError } from "../fake/FakeMinimax.ts"
-import { defaultTranscript, encodeSse, thinkingThenText } from "../fake/transcripts.ts"
-import { assertWellFormed, EMPTY_KEY, fakeMinimax, makePlexumHome, PAY_KEY, pluginAgainst, pluginEnv, spawnPlugin, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { minimaxError } from "../../fake/FakeMinimax.ts"
+import { defaultTranscript, encodeSse, thinkingThenText } from "../../fake/transcripts.ts"
+import { assertWellFormed, EMPTY_KEY, fakeMinimax, makePlexumHome, PAY_KEY, pluginAgainst, pluginEnv, spawnPlugin, TOKEN_PLAN_KEY, userTurn } from "../support/plugin.ts"
 
 const failureOf = (error: { readonly data?: unknown }) => error.data as { tag: string; retryable: boolean; message: string }
 

@@ -7,7 +7,7 @@
 import type { ContentBlock, TurnRequest } from "@plexum/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { assertWellFormed, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "./support/plugin.ts"
+import { assertWellFormed, fakeMinimax, PAY_KEY, pluginAgainst, TOKEN_PLAN_KEY, userTurn } from "../support/plugin.ts"
 
 const image = { type: "image" as const, source: { type: "base64" as const, mediaType: "image/png", data: "iVBORw0KGgo=" } }
 const failureData = (error: { readonly data?: unknown }) => error.data as { tag: string; message: string; hint?: string }
