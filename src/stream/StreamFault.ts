@@ -1,5 +1,5 @@
 /**
- * Why a turn's stream cannot go on. Data only: ../failures/classify.ts decides what each one
+ * Why a turn's stream cannot go on. Data only: ../turn/failureOfFault.ts decides what each one
  * fails the turn with, and whether it is worth another try.
  */
 export type StreamFault =
