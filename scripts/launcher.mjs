@@ -6,10 +6,6 @@
 //   (node_modules/node, from `npm install`), passing stdio, arguments, V8 flags and signals
 //   through and exiting as it exits; without it, one line says what to do, and exit 1.
 import module from "node:module"
-import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
 
 const NEEDED = [22, 19]
 const [major, minor] = process.versions.node.split(".").map(Number)
@@ -18,6 +14,13 @@ if (major > NEEDED[0] || (major === NEEDED[0] && minor >= NEEDED[1])) {
   module.enableCompileCache?.()
   await import("./plugin.js")
 } else {
+  // Loaded only here: the usual start (a new enough Node) pays for none of them.
+  const [{ spawn }, { existsSync }, { dirname, join }, { fileURLToPath }] = await Promise.all([
+    import("node:child_process"),
+    import("node:fs"),
+    import("node:path"),
+    import("node:url")
+  ])
   const self = fileURLToPath(import.meta.url)
   const root = dirname(dirname(self))
   const own = join(root, "node_modules", "node", "bin", "node")

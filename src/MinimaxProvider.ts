@@ -13,7 +13,7 @@ import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "./pluginIdentity.ts"
 import { PluginConfig } from "./services/PluginConfig.ts"
 import { runTurn } from "./turn/runTurn.ts"
-import { startTally, tallyEvents, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
+import { startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
 const failureTagOf = (cause: Cause.Cause<{ readonly _tag: string }>): string => {
@@ -70,13 +70,12 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
             Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, performance.now())))
           const api = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
           yield* Effect.logDebug("turn started", `${request.messages.length} message(s) to ${api.config.baseUrl}`).pipe(Effect.annotateLogs({ turn: turnId, model: request.model }))
-          return runTurn(api, request, tally).pipe(
-            Stream.provideService(SelfHeal, selfHeal),
-            Stream.provideService(LogOnce, logOnce),
-            Stream.mapArray((events) => {
-              tallyEvents(tally, events, () => performance.now())
-              return events
-            }),
+          const events = yield* runTurn(api, request, tally).pipe(
+            Effect.provideService(SelfHeal, selfHeal),
+            Effect.provideService(LogOnce, logOnce),
+            Effect.tapError((failure) => finished({ failure: failure._tag }))
+          )
+          return events.pipe(
             Stream.onExit((exit) =>
               finished(
                 Exit.isSuccess(exit)

@@ -213,7 +213,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         let answeredBy: string | undefined
-        const first = yield* runTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] }).pipe(
+        const first = yield* Stream.unwrap(runTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] })).pipe(
           Stream.tap((event) => Effect.sync(() => void (event.type === "turn_start" && event.model !== id ? (answeredBy = event.model) : undefined))),
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,

@@ -24,7 +24,7 @@ import { repairRequest } from "../translate/repairRequest.ts"
 import { type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { failureOfFault } from "./failureOfFault.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
-import type { TurnTally } from "./TurnTally.ts"
+import { tallyEvents, type TurnTally } from "./TurnTally.ts"
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -47,11 +47,10 @@ interface TurnBody {
  * Sends the body once. When it carries M3's "thinking on" value, that value is healed per
  * model: MiniMax has refused `adaptive` for `enabled` once (July 2026) and the reverse since.
  */
-const send = (client: ConfiguredClient, model: string, body: TurnBody) =>
-  Effect.flatMap(SelfHeal, (selfHeal) =>
-    body.sendsThinkingOn
-      ? selfHeal.heal(thinkingOnRule, model, "adaptive", (thinkingOn) => client.sendMessages(body.build(thinkingOn)))
-      : client.sendMessages(body.build("adaptive")))
+const send = (client: ConfiguredClient, selfHeal: SelfHeal["Service"], model: string, body: TurnBody) =>
+  body.sendsThinkingOn
+    ? selfHeal.heal(thinkingOnRule, model, "adaptive", (thinkingOn) => client.sendMessages(body.build(thinkingOn)))
+    : client.sendMessages(body.build("adaptive"))
 
 /**
  * One attempt: the request sent once, its answer as TurnEvents. On the first attempt, when a
@@ -60,13 +59,12 @@ const send = (client: ConfiguredClient, model: string, body: TurnBody) =>
  */
 const attemptTurn = (
   client: ConfiguredClient,
+  selfHeal: SelfHeal["Service"],
   request: TurnRequest,
   body: TurnBody,
-  retries: number,
-  tally: TurnTally | undefined
-): Stream.Stream<TurnEvent, MinimaxFailure, SelfHeal> =>
+  retries: number
+): Stream.Stream<TurnEvent, MinimaxFailure> =>
   Stream.unwrap(Effect.gen(function*() {
-    if (tally !== undefined) tally.attempts = retries + 1
     const toolCallId = yield* recoveredCallIds
     const context = client.failureContext(request.model)
     const options = {
@@ -80,7 +78,7 @@ const attemptTurn = (
       scrub: context.scrub
     }
     const onFault = (fault: Parameters<typeof failureOfFault>[0]) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureOfFault(fault, context, nowMs))
-    const answer = yield* send(client, request.model, body)
+    const answer = yield* send(client, selfHeal, request.model, body)
     if (answer._tag === "Stream") return turnEventsOfText(answer.bytes.pipe(decodeUtf8), options, onFault)
     const events = eventsOfMessage(answer.json)
     if (events !== undefined) return turnEventsOfMessage(events, options, onFault)
@@ -88,17 +86,23 @@ const attemptTurn = (
     return yield* Effect.fail(failureFromErrorBody({ message: "a 200 JSON body that is neither a message nor an error" }, context, nowMs, 200))
   }))
 
-/** Runs `attempt` again while the retry policy allows: nothing sent yet, a retryable failure, retries left. */
+/**
+ * Runs `attempt` again while the retry policy allows: nothing sent yet, a retryable failure,
+ * retries left. `observe` sees each attempt start and every batch of events that goes out.
+ */
 export const retryBeforeFirstEvent = <A, R>(
   attempt: (retries: number) => Stream.Stream<A, MinimaxFailure, R>,
-  maxRetries: number
+  maxRetries: number,
+  observe?: { readonly attempt: (retries: number) => void; readonly events: (events: ReadonlyArray<A>) => void }
 ): Stream.Stream<A, MinimaxFailure, R> => {
   const from = (retries: number): Stream.Stream<A, MinimaxFailure, R> =>
     Stream.suspend(() => {
       let eventsSent = false
+      observe?.attempt(retries)
       return attempt(retries).pipe(
         Stream.mapArray((events) => {
           eventsSent = true
+          observe?.events(events)
           return events
         }),
         Stream.catch((failure) => {
@@ -117,19 +121,31 @@ export const retryBeforeFirstEvent = <A, R>(
   return from(0)
 }
 
-/** The turn's events, or the failure that ended it (scrubbed of the key where it came from upstream). */
-export const runTurn = (client: ConfiguredClient, request: TurnRequest, tally?: TurnTally): Stream.Stream<TurnEvent, MinimaxFailure, SelfHeal | LogOnce> =>
-  Stream.unwrap(Effect.gen(function*() {
+/**
+ * The turn's events, or the failure that ended it (scrubbed of the key where it came from
+ * upstream). The services are read once, here: the stream itself needs none per pull.
+ */
+export const runTurn = (
+  client: ConfiguredClient,
+  request: TurnRequest,
+  tally?: TurnTally
+): Effect.Effect<Stream.Stream<TurnEvent, MinimaxFailure>, MinimaxFailure, SelfHeal | LogOnce> =>
+  Effect.gen(function*() {
     const refusal = checkRequest(request, client.config.models)
     if (refusal !== undefined) return yield* Effect.fail(refusal)
     const policy: RequestPolicy = FAMILY_POLICIES[findModel(client.config.models, request.model)!.family]
     const repaired = repairRequest(request, policy)
     const logOnce = yield* LogOnce
+    const selfHeal = yield* SelfHeal
     for (const repair of repaired.repairs) yield* logOnce.note(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
     if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
     const body: TurnBody = {
       build: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: client.config.maxTokensDefault, policy, thinkingOn }),
       sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
     }
-    return retryBeforeFirstEvent((retries) => attemptTurn(client, request, body, retries, tally), client.config.maxRetries)
-  }))
+    const observe = tally === undefined ? undefined : {
+      attempt: (retries: number) => void (tally.attempts = retries + 1),
+      events: (events: ReadonlyArray<TurnEvent>) => tallyEvents(tally, events, () => performance.now())
+    }
+    return retryBeforeFirstEvent((retries) => attemptTurn(client, selfHeal, request, body, retries), client.config.maxRetries, observe)
+  })
