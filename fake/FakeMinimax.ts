@@ -83,6 +83,14 @@ export interface FakeMinimaxOptions {
   readonly quotaFormat?: "new" | "old"
   /** The time the quota windows are built around (epoch ms); default now. */
   readonly quotaNow?: number
+  /**
+   * Per-key behaviour, asked for every Messages request a key the fake accepts makes: a reply to
+   * play instead of the usual one (a plan spent until a time, a key without balance, a key
+   * refused for one model), or undefined for the usual answer.
+   */
+  readonly keyReply?: (key: string, model: string) => Reply | undefined
+  /** Per-key quota answers (a spent plan's remains), or undefined for the usual one. */
+  readonly keyQuota?: (key: string) => QuotaReply | undefined
 }
 
 /** How `/v1/token_plan/remains` answers instead of the usual body. */
@@ -333,7 +341,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
       return sendJson(response, 402, minimaxError(402, "insufficient_balance_error", "insufficient balance (1008)"))
     }
     const prompt = lastUserText(body)
-    const reply = scripted.shift() ??
+    const reply = options.keyReply?.(key, asked) ?? scripted.shift() ??
       { kind: "sse" as const, frames: (thinks ? defaultTranscript(model, prompt) : textOnly(model, `Hello from the fake MiniMax (${model}). You said: ${prompt}`)).frames }
     switch (reply.kind) {
       case "error":
@@ -376,7 +384,8 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         if (key === undefined) return refuse(1004, "login fail: Please carry the API secret key in the 'Authorization' field of the request header")
         if (!acceptKey(key)) return refuse(2049, "invalid api key")
         if (!key.startsWith("sk-cp-")) return refuse(2057, "not coding plan token")
-        if (quotaOverride !== undefined) return playQuota(response, quotaOverride)
+        const quotaReply = options.keyQuota?.(key) ?? quotaOverride
+        if (quotaReply !== undefined) return playQuota(response, quotaReply)
         return sendJson(response, 200, quotaBody(options.quotaFormat ?? "new", options.quotaNow ?? Date.now()))
       }
       response.writeHead(404, { "content-type": "text/plain; charset=utf-8" })

@@ -6,13 +6,14 @@
 import type { ProviderPlugin } from "@plexum/sdk"
 import { Cause, Context, Effect, Exit, Layer, Option, Ref, References, Stream } from "effect"
 import { BUILTIN_MODELS, descriptorsOf } from "./minimax/catalog.ts"
-import { type ConfiguredClient, MinimaxClient } from "./services/MinimaxClient.ts"
+import { KeyChain } from "./services/KeyChain.ts"
+import { MinimaxClient } from "./services/MinimaxClient.ts"
 import { LogOnce } from "./services/LogOnce.ts"
 import { SelfHeal } from "./services/SelfHeal.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "./pluginIdentity.ts"
-import { PluginConfig } from "./services/PluginConfig.ts"
-import { runTurn } from "./turn/runTurn.ts"
+import { type ConfigLocation, configOfKey, PluginConfig } from "./services/PluginConfig.ts"
+import { runTurn, type TurnKeys } from "./turn/runTurn.ts"
 import { startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
@@ -27,52 +28,81 @@ const WARMUP_DELAY_MS = 20
 interface Loaded {
   /** Where the host said config.json lives. */
   readonly pluginDir: string | undefined
-  /** The config read from there and the client built for it; none until one loads. */
-  readonly api: Option.Option<ConfiguredClient>
+  /** The config read from there with a client per key; none until one loads. */
+  readonly turnKeys: Option.Option<TurnKeys>
+  /** The file's change time and size when it was read: a turn reloads the config when they differ. */
+  readonly stamp: string
 }
+
+const stampOf = (location: ConfigLocation): string => location.found ? `${location.mtimeMs}:${location.size}` : "absent"
 
 export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPlugin>()("plexum-minimax-provider/MinimaxProvider") {
   static readonly make = Effect.gen(function*() {
     const pluginConfig = yield* PluginConfig
     const clients = yield* MinimaxClient
-    const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, api: Option.none() })
+    const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, turnKeys: Option.none(), stamp: "" })
     const warmup = yield* HttpWarmup
     const selfHeal = yield* SelfHeal
     const logOnce = yield* LogOnce
+    const keyChain = yield* KeyChain
     const scope = yield* Effect.scope
 
-    const load = (pluginDir: string | undefined) =>
+    const load = (pluginDir: string | undefined, stamp: string) =>
       pluginConfig.load(pluginDir).pipe(
-        Effect.map(clients.forConfig),
-        Effect.tap((api) => Ref.set(loaded, { pluginDir, api: Option.some(api) }))
+        Effect.map((config): TurnKeys => ({ config, keys: config.keys.map((key) => ({ key, client: clients.forConfig(configOfKey(config, key)) })) })),
+        Effect.tap((turnKeys) => Ref.set(loaded, { pluginDir, turnKeys: Option.some(turnKeys), stamp }))
       )
 
-    const current = Effect.flatMap(Ref.get(loaded), ({ api, pluginDir }) =>
-      Option.match(api, { onSome: Effect.succeed, onNone: () => load(pluginDir) }))
+    /**
+     * The config turns run with. A config that loaded is kept until its file changes; then a
+     * valid new one replaces it (keys refused until then may serve again), and a broken one is
+     * said once and the old one kept. A config that never loaded is read again each turn.
+     */
+    const current = Effect.gen(function*() {
+      const state = yield* Ref.get(loaded)
+      const stamp = stampOf(yield* pluginConfig.locate(state.pluginDir))
+      if (Option.isSome(state.turnKeys) && state.stamp === stamp) return state.turnKeys.value
+      const reloaded = yield* Effect.result(load(state.pluginDir, stamp))
+      if (reloaded._tag === "Success") {
+        if (Option.isSome(state.turnKeys)) {
+          yield* keyChain.configChanged
+          yield* Effect.logInfo("config.json changed: reloaded")
+        }
+        return reloaded.success
+      }
+      if (Option.isNone(state.turnKeys)) return yield* Effect.fail(reloaded.failure)
+      yield* Ref.set(loaded, { ...state, stamp })
+      yield* Effect.logWarning(`config.json changed but cannot be used, so the config read before stays: ${reloaded.failure.message}`)
+      return state.turnKeys.value
+    })
 
     return MinimaxProvider.of({
       id: PLUGIN_ID,
       version: PLUGIN_VERSION,
       initialize: (params) =>
-        Ref.set(loaded, { pluginDir: params.pluginDir, api: Option.none() }).pipe(
-          Effect.andThen(load(params.pluginDir)),
+        Ref.set(loaded, { pluginDir: params.pluginDir, turnKeys: Option.none(), stamp: "" }).pipe(
+          Effect.andThen(Effect.flatMap(pluginConfig.locate(params.pluginDir), (location) => load(params.pluginDir, stampOf(location)))),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore,
           // Once the answer is out, the HTTP client is loaded in the background (HttpWarmup).
           Effect.andThen(Effect.forkIn(Effect.delay(warmup, WARMUP_DELAY_MS), scope)),
           Effect.asVoid
         ),
-      models: Effect.map(Ref.get(loaded), ({ api }) => Option.match(api, { onSome: (a) => descriptorsOf(a.config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
+      models: Effect.map(Ref.get(loaded), ({ turnKeys }) =>
+        Option.match(turnKeys, { onSome: ({ config }) => descriptorsOf(config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
           const tally = startTally(turnId, request.model, performance.now())
           const finished = (ending: TurnEnding) =>
             Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, performance.now())))
-          const api = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
-          yield* Effect.logDebug("turn started", `${request.messages.length} message(s) to ${api.config.baseUrl}`).pipe(Effect.annotateLogs({ turn: turnId, model: request.model }))
-          const events = yield* runTurn(api, request, tally).pipe(
+          const turnKeys = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
+          yield* Effect.logDebug("turn started", `${request.messages.length} message(s), ${turnKeys.keys.length} key(s)`).pipe(
+            Effect.annotateLogs({ turn: turnId, model: request.model })
+          )
+          const events = yield* runTurn(turnKeys, request, tally).pipe(
             Effect.provideService(SelfHeal, selfHeal),
             Effect.provideService(LogOnce, logOnce),
+            Effect.provideService(KeyChain, keyChain),
             Effect.tapError((failure) => finished({ failure: failure._tag }))
           )
           return events.pipe(
@@ -89,6 +119,6 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     })
   })
 
-  /** Needs PluginConfig, MinimaxClient, SelfHeal and LogOnce; HttpWarmup, when provided (live), runs after `initialize`. */
+  /** Needs PluginConfig, MinimaxClient, SelfHeal, LogOnce and KeyChain; HttpWarmup, when provided (live), runs after `initialize`. */
   static readonly layer = Layer.effect(MinimaxProvider, MinimaxProvider.make)
 }

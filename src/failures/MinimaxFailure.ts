@@ -44,3 +44,17 @@ export type MinimaxFailure =
   | UpstreamError
 
 export type FailureFields = Omit<ConstructorParameters<typeof UpstreamError>[0], "_tag">
+
+/** `failure` again, of the same kind, with some of its fields replaced (a message that lists every key's reason). */
+export const reissued = (failure: MinimaxFailure, fields: Partial<FailureFields>): MinimaxFailure => {
+  const Kind = failure.constructor as new(fields: FailureFields) => MinimaxFailure
+  const { hint, message, retryable, retryAfterMs, upstream } = failure
+  return new Kind({
+    message,
+    retryable,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(hint === undefined ? {} : { hint }),
+    ...(upstream === undefined ? {} : { upstream }),
+    ...fields
+  })
+}

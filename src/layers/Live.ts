@@ -11,6 +11,7 @@ import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
 import { HttpWarmup } from "../services/HttpWarmup.ts"
+import { KeyChain } from "../services/KeyChain.ts"
 import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
@@ -43,6 +44,7 @@ export const HttpClientLive = Layer.effectContext(
 export const ServicesLive = Layer.mergeAll(
   MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
   LogOnce.layer,
+  KeyChain.layer,
   PluginConfig.layer.pipe(Layer.provide(ConfigFileSystem))
 ).pipe(Layer.provideMerge(HttpClientLive))
 

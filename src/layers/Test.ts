@@ -7,32 +7,49 @@ import { HttpClient, type HttpClientRequest, HttpClientResponse } from "effect/h
 import { BUILTIN_MODELS } from "../minimax/catalog.ts"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { baseUrlOf, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { keyKindOf, maskKey } from "../minimax/apiKey.ts"
+import { baseUrlOf, type ChainKey, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
 import { DEFAULT_REGION_HOSTS } from "../minimax/regions.ts"
+import { KeyChain } from "../services/KeyChain.ts"
 import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
-export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => ({
-  path: "/test/config.json",
-  sources: {
-    api_key: "file",
-    region: "default",
-    base_url: "default",
-    auth_header: "default",
-    request_timeout_ms: "default",
-    stream_idle_timeout_ms: "default",
-    max_retries: "default",
-    repair_markup: "default"
-  },
-  apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
-  region: "global",
-  baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global),
-  baseUrlSet: false,
-  regionHosts: DEFAULT_REGION_HOSTS,
-  ...DEFAULTS,
-  models: BUILTIN_MODELS,
-  ...overrides
-})
+/** A fixed config; its key chain is its one `apiKey` unless `keys` is given. */
+export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfig => {
+  const base: Omit<MinimaxConfig, "keys"> = {
+    path: "/test/config.json",
+    sources: {
+      api_key: "file",
+      region: "default",
+      base_url: "default",
+      auth_header: "default",
+      request_timeout_ms: "default",
+      stream_idle_timeout_ms: "default",
+      max_retries: "default",
+      repair_markup: "default"
+    },
+    apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
+    region: "global",
+    baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global),
+    baseUrlSet: false,
+    regionHosts: DEFAULT_REGION_HOSTS,
+    ...DEFAULTS,
+    models: BUILTIN_MODELS,
+    ...overrides
+  }
+  const secret = Redacted.value(base.apiKey)
+  const only: ChainKey = {
+    apiKey: base.apiKey,
+    label: maskKey(secret),
+    masked: maskKey(secret),
+    kind: keyKindOf(secret),
+    billing: keyKindOf(secret) === "token-plan" ? "plan" : "payg",
+    region: base.region,
+    baseUrl: base.baseUrl,
+    models: undefined
+  }
+  return { ...base, keys: overrides.keys ?? [only] }
+}
 
 export const PluginConfigTest = (config: MinimaxConfig) =>
   Layer.succeed(PluginConfig, PluginConfig.of({
@@ -53,5 +70,5 @@ export const ProviderTest = (config: MinimaxConfig, http: Layer.Layer<HttpClient
   MinimaxProvider.layer.pipe(
     Layer.provide(MinimaxClient.layer),
     Layer.provideMerge(SelfHeal.layer),
-    Layer.provide([LogOnce.layer, http, PluginConfigTest(config)])
+    Layer.provide([LogOnce.layer, KeyChain.layer, http, PluginConfigTest(config)])
   )

@@ -12,15 +12,18 @@ import { HttpClient } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../minimax/apiKey.ts"
 import { descriptorsOf } from "../minimax/catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { type ConfigLocation, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { type ChainKey, type ConfigLocation, configOfKey, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { KeyChain } from "../services/KeyChain.ts"
+import { localTime } from "../localTime.ts"
 import { otherRegion, type Region } from "../minimax/regions.ts"
 import type { AuthHeader } from "../minimax/apiKey.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
-import { runTurn } from "../turn/runTurn.ts"
+import { runTurn, type TurnKeys } from "../turn/runTurn.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
-import { askMessages, askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS } from "./askUpstream.ts"
+import { askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS, type QuotaAnswer } from "../services/planQuota.ts"
+import { askMessages } from "./askUpstream.ts"
 import { scrubbedReport } from "./untrusted.ts"
-import type { QuotaBucket } from "./quota.ts"
+import type { QuotaBucket } from "../minimax/quota.ts"
 
 /** The models checked when none are named: the flagship and the Token Plan's model, with its faster sibling. */
 export const DEFAULT_PROBE_MODELS = ["MiniMax-M3", "MiniMax-M2.7", "MiniMax-M2.7-highspeed"] as const
@@ -47,6 +50,20 @@ export interface AuthDiagnosis {
   readonly fix: string
   /** Which host answered what. */
   readonly checks: ReadonlyArray<{ readonly host: string; readonly header: string; readonly question: "messages" | "quota"; readonly answer: KeyAnswer | "unreadable" }>
+}
+
+/** One key of the chain, as the probe found it. */
+export interface KeyProbe {
+  readonly label: string
+  readonly masked: string
+  readonly kind: KeyKind
+  readonly billing: "plan" | "payg"
+  readonly region: Region
+  /** "ok", "cooling until …: why", or "disabled: why, until config.json changes", after the probe's own turns. */
+  readonly state: string
+  readonly quota: QuotaSection
+  readonly models: ReadonlyArray<ModelProbe>
+  readonly auth?: AuthDiagnosis
 }
 
 export interface ProbeReport {
@@ -77,6 +94,8 @@ export interface ProbeReport {
   readonly auth?: AuthDiagnosis
   /** A model asked for with --model that neither the catalog nor config.json knows. */
   readonly usageError?: string
+  /** Every key, when the chain has more than one (`key`, `quota`, `models` and `auth` are the first's). */
+  readonly chain?: ReadonlyArray<KeyProbe>
   /** What was logged as a warning while the probe ran (a config file others can read, unknown fields). */
   readonly warnings?: ReadonlyArray<string>
 }
@@ -112,15 +131,13 @@ const shownLocation = ({ found, mode, path }: ConfigLocation) => ({ path, found,
 
 const PROBE_PROMPT = "Reply with the single word: pong"
 
-/** The API host quota and the region check use: the origin of base_url when set, else the region's host. */
-const apiHostOf = (config: MinimaxConfig) => config.baseUrlSet ? new URL(config.baseUrl).origin : config.regionHosts[config.region]
-
 export const runProbe = (options: ProbeOptions = {}) =>
   Effect.gen(function*() {
     const pluginConfig = yield* PluginConfig
     const clients = yield* MinimaxClient
     const selfHeal = yield* SelfHeal
     const http = yield* HttpClient.HttpClient
+    const keyChain = yield* KeyChain
     const progress = options.progress ?? (() => Effect.void)
     const checkedAt = yield* Clock.currentTimeMillis
     const deadlineAt = checkedAt + PROBE_DEADLINE_MS
@@ -158,7 +175,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       sources: settings.sources
     }
     const keySection = { present: true, kind: keyKind, masked: maskKey(unwrapKey(config)) }
-    const scrubbed = (report: ProbeReport): ProbeReport => scrubbedReport(report, [secretScrubber(unwrapKey(config))])
+    const scrubbed = (report: ProbeReport): ProbeReport => scrubbedReport(report, config.keys.map((key) => secretScrubber(Redacted.value(key.apiKey))))
 
     const known = descriptorsOf(config.models).map((m) => m.id)
     const wanted = options.models === "all" ? known : options.models ?? DEFAULT_PROBE_MODELS.filter((id) => known.includes(id))
@@ -175,18 +192,17 @@ export const runProbe = (options: ProbeOptions = {}) =>
       return scrubbed(report)
     }
 
-    // The endpoint and the quota are asked side by side; each answer, its body included, within its bound.
+    // The endpoint and the first key's quota are asked side by side; each answer, its body included, within its bound.
     const endpointUrl = `${config.baseUrl}/v1/messages`
-    const apiHost = apiHostOf(config)
     yield* progress(`asking ${new URL(config.baseUrl).host}${keyKind === "token-plan" ? " and its quota" : ""}…`)
-    const [reach, quotaAnswer] = yield* Effect.all([
+    const [reach, firstQuota] = yield* Effect.all([
       http.get(config.baseUrl).pipe(
         Effect.provideService(HttpClient.TracerPropagationEnabled, false),
         Effect.timeoutOption(config.requestTimeoutMs),
         Effect.scoped,
         Effect.result
       ),
-      keyKind === "token-plan" ? Effect.asSome(askQuota(http, apiHost, config.apiKey, checkedAt, config.requestTimeoutMs)) : Effect.succeedNone
+      askKeyQuota(http, config, config.keys[0]!, checkedAt)
     ], { concurrency: "unbounded" })
     const endpoint = reach._tag === "Failure"
       ? { url: endpointUrl, reachable: false, error: noAnswer(reach.failure) }
@@ -194,26 +210,11 @@ export const runProbe = (options: ProbeOptions = {}) =>
       ? { url: endpointUrl, reachable: false, error: `no answer within ${config.requestTimeoutMs / 1000} s (the host accepts connections but does not answer)` }
       : { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - checkedAt }
 
-    const quota: QuotaSection = keyKind === "pay-per-token"
-      ? { status: "none", reason: "pay-as-you-go (sk-api-) keys have no plan quota" }
-      : Option.isNone(quotaAnswer)
-      ? { status: "none", reason: "not a Token Plan (sk-cp-) key; no plan quota to read" }
-      : quotaAnswer.value.reading?._tag === "Buckets"
-      ? { status: "ok", host: apiHost, buckets: quotaAnswer.value.reading.buckets }
-      : quotaAnswer.value.reading?._tag === "Refused"
-      ? { status: "unreadable", host: apiHost, reason: `MiniMax refused the quota request: ${quotaAnswer.value.reading.message}`, code: quotaAnswer.value.reading.code }
-      : {
-        status: "unreadable",
-        host: apiHost,
-        reason: quotaAnswer.value.reading?._tag === "Unreadable" ? quotaAnswer.value.reading.reason : quotaAnswer.value.why ?? "no answer from the host"
-      }
-
-    const api = clients.forConfig(config)
-    const probeModel = (id: string, boundMs: number) =>
+    const probeModel = (turnKeys: TurnKeys, id: string, boundMs: number) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeMillis
         let answeredBy: string | undefined
-        const first = yield* Stream.unwrap(runTurn(api, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] })).pipe(
+        const first = yield* Stream.unwrap(runTurn(turnKeys, { model: id, maxTokens: 16, messages: [{ role: "user", content: PROBE_PROMPT }] })).pipe(
           Stream.tap((event) => Effect.sync(() => void (event.type === "turn_start" && event.model !== id ? (answeredBy = event.model) : undefined))),
           Stream.filter((event) => event.type === "text_delta" || event.type === "thinking_delta" || event.type === "turn_stop"),
           Stream.runHead,
@@ -225,40 +226,91 @@ export const runProbe = (options: ProbeOptions = {}) =>
         const ttftMs = (yield* Clock.currentTimeMillis) - started
         return { id, ok: true, ttftMs, ...(answeredBy === undefined ? {} : { answeredBy }) } satisfies ModelProbe
       })
-    const models: Array<ModelProbe> = []
-    for (const id of wanted) {
-      const left = yield* remainingMs
-      if (!endpoint.reachable) models.push({ id, ok: false, skipped: "not asked: the endpoint is unreachable" })
-      else if (left === 0) models.push({ id, ok: false, skipped: `not asked: the probe's ${PROBE_DEADLINE_MS / 1000} s deadline passed` })
-      else {
-        yield* progress(`asking ${id}…`)
-        models.push(yield* probeModel(id, left))
-      }
+
+    /** One key of the chain: its quota, the checked models it serves (each a real one-token turn), and why it is refused. */
+    const probeKey = (key: ChainKey, quota: Option.Option<QuotaAnswer>) =>
+      Effect.gen(function*() {
+        const keyConfig = configOfKey(config, key)
+        const turnKeys: TurnKeys = { config: keyConfig, keys: [{ key, client: clients.forConfig(keyConfig) }] }
+        const apiHost = new URL(keyConfig.baseUrl).origin
+        const models: Array<ModelProbe> = []
+        for (const id of wanted) {
+          const left = yield* remainingMs
+          if (!endpoint.reachable) models.push({ id, ok: false, skipped: "not asked: the endpoint is unreachable" })
+          else if (key.models !== undefined && !key.models.includes(id)) models.push({ id, ok: false, skipped: "not asked: not in this key's models" })
+          else if (left === 0) models.push({ id, ok: false, skipped: `not asked: the probe's ${PROBE_DEADLINE_MS / 1000} s deadline passed` })
+          else {
+            yield* progress(`asking ${id}${config.keys.length > 1 ? ` with ${key.label}` : ""}…`)
+            models.push(yield* probeModel(turnKeys, id, left))
+          }
+        }
+        const secret = Redacted.value(key.apiKey)
+        const healedHeader = yield* selfHeal.learned(authHeaderRule, secret, config.authHeader)
+        const refusedByMessages = models.find((model) => model.failure !== undefined)?.failure?.tag === "AuthFailed"
+        const refusedByQuota = Option.isSome(quota) && quota.value.answer === "refused"
+        const auth: AuthDiagnosis | undefined = healedHeader !== undefined
+          ? { verdict: "wrong-header", fix: `"auth_header": "${healedHeader}"`, checks: [{ host: apiHost, header: healedHeader, question: "messages", answer: "accepted" }] }
+          : refusedByMessages || refusedByQuota
+          ? yield* progress("asking the other region and header…").pipe(
+            Effect.andThen(diagnose(http, keyConfig, refusedByMessages ? "messages" : "quota", wanted[0] ?? "MiniMax-M2.7", checkedAt, remainingMs))
+          )
+          : undefined
+        const out = (yield* Effect.forEach(wanted, (id) => Effect.sync(() => keyChain.outFor(secret, id, checkedAt)))).find((o) => o !== undefined)
+        const state = out === undefined
+          ? "ok"
+          : out.untilConfigChange
+          ? `disabled: ${out.why}, until config.json changes`
+          : Number.isFinite(out.until)
+          ? `cooling until ${localTime(out.until)}: ${out.why}`
+          : `out for a model: ${out.why}`
+        return {
+          label: key.label,
+          masked: key.masked,
+          kind: key.kind,
+          billing: key.billing,
+          region: key.region,
+          state,
+          quota: quotaSection(key, apiHost, quota),
+          models,
+          ...(auth === undefined ? {} : { auth })
+        } satisfies KeyProbe
+      })
+
+    const keys: Array<KeyProbe> = [yield* probeKey(config.keys[0]!, firstQuota)]
+    for (const key of config.keys.slice(1)) {
+      const quota = endpoint.reachable ? yield* askKeyQuota(http, config, key, checkedAt) : Option.none()
+      keys.push(yield* probeKey(key, quota))
     }
-
-    const healedHeader = yield* selfHeal.learned(authHeaderRule, unwrapKey(config), config.authHeader)
-    const refusedByMessages = models[0]?.failure?.tag === "AuthFailed"
-    const refusedByQuota = Option.isSome(quotaAnswer) && quotaAnswer.value.answer === "refused"
-    const auth: AuthDiagnosis | undefined = healedHeader !== undefined
-      ? { verdict: "wrong-header", fix: `"auth_header": "${healedHeader}"`, checks: [{ host: apiHost, header: healedHeader, question: "messages", answer: "accepted" }] }
-      : refusedByMessages || refusedByQuota
-      ? yield* progress("asking the other region and header…").pipe(
-        Effect.andThen(diagnose(http, config, refusedByMessages ? "messages" : "quota", wanted[0] ?? "MiniMax-M2.7", checkedAt, remainingMs))
-      )
-      : undefined
-
+    const [first] = keys as [KeyProbe, ...Array<KeyProbe>]
     const report: ProbeReport = {
-      ok: models[0]?.ok === true,
+      // Some key serves the first checked model: the chain works.
+      ok: keys.some((key) => key.models[0]?.ok === true),
       checkedAt,
       config: shownConfig,
       key: keySection,
       endpoint,
-      quota,
-      models,
-      ...(auth === undefined ? {} : { auth })
+      quota: first.quota,
+      models: first.models,
+      ...(first.auth === undefined ? {} : { auth: first.auth }),
+      ...(keys.length > 1 ? { chain: keys } : {})
     }
     return scrubbed(report)
   })
+
+/** A key's plan quota, asked when the key bills to a plan or is a Token Plan key. */
+const askKeyQuota = (http: HttpClient.HttpClient, config: MinimaxConfig, key: ChainKey, nowMs: number): Effect.Effect<Option.Option<QuotaAnswer>> =>
+  key.billing === "plan" || key.kind === "token-plan"
+    ? Effect.asSome(askQuota(http, new URL(configOfKey(config, key).baseUrl).origin, key.apiKey, nowMs, config.requestTimeoutMs))
+    : Effect.succeedNone
+
+const quotaSection = (key: ChainKey, host: string, answer: Option.Option<QuotaAnswer>): QuotaSection =>
+  Option.isNone(answer)
+    ? { status: "none", reason: key.kind === "pay-per-token" ? "pay-as-you-go (sk-api-) keys have no plan quota" : "not a plan key; no plan quota to read" }
+    : answer.value.reading?._tag === "Buckets"
+    ? { status: "ok", host, buckets: answer.value.reading.buckets }
+    : answer.value.reading?._tag === "Refused"
+    ? { status: "unreadable", host, reason: `MiniMax refused the quota request: ${answer.value.reading.message}`, code: answer.value.reading.code }
+    : { status: "unreadable", host, reason: answer.value.reading?._tag === "Unreadable" ? answer.value.reading.reason : answer.value.why ?? "no answer from the host" }
 
 const unwrapKey = (config: MinimaxConfig): string => Redacted.value(config.apiKey)
 

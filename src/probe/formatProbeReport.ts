@@ -3,7 +3,7 @@
  */
 import { KEY_KIND_LABEL } from "../minimax/apiKey.ts"
 import type { ProbeReport } from "./Probe.ts"
-import type { QuotaWindow } from "./quota.ts"
+import type { QuotaWindow } from "../minimax/quota.ts"
 import { escapeControls, mapStrings } from "./untrusted.ts"
 import { localTime } from "../localTime.ts"
 
@@ -94,6 +94,17 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
       if (f.hint) more(dim(`hint: ${f.hint}`))
     }
   }
+  if (report.chain !== undefined) {
+    lines.push("keys (tried in this order)")
+    for (const key of report.chain) {
+      row(key.label, `${key.masked}, ${KEY_KIND_LABEL[key.kind]}, billed to ${key.billing === "plan" ? "its plan" : "pay-as-you-go"}, ${key.region}: ${key.state}`)
+      if (key.quota.status === "ok") for (const bucket of key.quota.buckets) for (const window of bucket.windows) more(`${bucket.name} ${describeWindow(window, report.checkedAt)}`)
+      else if (key.quota.status === "unreadable") more(`quota could not be read: ${key.quota.reason}`)
+      const served = key.models.filter((model) => model.ok).map((model) => model.id)
+      const refused = key.models.filter((model) => model.failure !== undefined).map((model) => `${model.id} (${model.failure!.tag})`)
+      more(`serves: ${served.length === 0 ? "none of the checked models" : served.join(", ")}${refused.length === 0 ? "" : `; refused: ${refused.join(", ")}`}`)
+    }
+  }
   if (report.auth !== undefined) {
     lines.push("key check")
     for (const check of report.auth.checks) row(check.answer, `${check.host} (${check.question}, ${check.header})`)
@@ -101,7 +112,7 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
     row("verdict", `${verdict}: set ${report.auth.fix} in config.json`)
   }
   lines.push("")
-  lines.push(report.ok ? `${ok}: ${report.models[0]?.id} answers.` : `${fail}: see the lines above.`)
+  lines.push(report.ok ? `${ok}: ${report.models[0]?.id ?? report.chain?.[0]?.models[0]?.id} answers.` : `${fail}: see the lines above.`)
   return lines.join("\n") + "\n"
 }
 

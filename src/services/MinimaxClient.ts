@@ -27,6 +27,8 @@ import { errorOfEnvelope, MAX_ERROR_BODY_BYTES } from "../failures/upstreamAnswe
 import type { AuthHeader } from "../minimax/apiKey.ts"
 import type { AnthropicRequest } from "../translate/AnthropicRequest.ts"
 import type { MinimaxConfig } from "./PluginConfig.ts"
+import { askQuota } from "./planQuota.ts"
+import { readCapped } from "./readCapped.ts"
 import { authHeaderRule, SelfHeal } from "./SelfHeal.ts"
 
 export const ANTHROPIC_VERSION = "2023-06-01"
@@ -70,7 +72,12 @@ export interface ConfiguredClient {
   readonly failureContext: (model: string) => FailureContext
   /** Sends `body` (a streaming request); the auth header is healed per key here. */
   readonly sendMessages: (body: AnthropicRequest) => Effect.Effect<MessagesAnswer, MinimaxFailure>
+  /** When the key's spent plan resets, as its quota says (epoch ms); undefined when the quota does not say. */
+  readonly planResetAt: (nowMs: number) => Effect.Effect<number | undefined>
 }
+
+/** A spent plan's reset is read within this; the turn waits for it before it fails over. */
+const PLAN_RESET_LOOKUP_MS = 5_000
 
 /** A local fault (a bad argument to undici, a header it refuses) is not the network's. */
 const isLocal = (error: HttpClientError.HttpClientError): boolean => {
@@ -79,22 +86,6 @@ const isLocal = (error: HttpClientError.HttpClientError): boolean => {
   const cause = (reason as { readonly cause?: unknown }).cause as { readonly code?: unknown; readonly name?: unknown } | undefined
   return cause?.code === "UND_ERR_INVALID_ARG" || cause?.name === "TypeError" || cause?.name === "InvalidArgumentError"
 }
-
-/** Reads at most `maxBytes` of a body as text; the rest of an endless body is never read. */
-export const readCapped = (response: HttpClientResponse.HttpClientResponse, maxBytes: number) =>
-  Effect.suspend(() => {
-    const chunks: Array<Uint8Array> = []
-    let size = 0
-    return response.stream.pipe(
-      Stream.takeUntil((chunk) => {
-        chunks.push(chunk.subarray(0, maxBytes - size))
-        size += chunk.length
-        return size >= maxBytes
-      }),
-      Stream.runDrain,
-      Effect.map(() => Buffer.concat(chunks).toString("utf8"))
-    )
-  })
 
 const isJson = (response: HttpClientResponse.HttpClientResponse) =>
   /^application\/(?:[\w.+-]*\+)?json\b/i.test(response.headers["content-type"] ?? "")
@@ -187,7 +178,15 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
         return selfHeal.heal(authHeaderRule, key, config.authHeader, (mode) => send(payload, context).pipe(Effect.provideService(AuthMode, mode)))
       }
 
-      return { config, failureContext, sendMessages }
+      const planResetAt = (nowMs: number) =>
+        Effect.map(askQuota(http, new URL(config.baseUrl).origin, config.apiKey, nowMs, PLAN_RESET_LOOKUP_MS), (answer) => {
+          if (answer.reading?._tag !== "Buckets") return undefined
+          const plan = answer.reading.buckets[0]
+          const resets = (plan?.windows ?? []).filter((window) => window.state === "exhausted" && window.resetsAt !== undefined).map((window) => window.resetsAt!)
+          return resets.length === 0 ? undefined : Math.max(...resets)
+        })
+
+      return { config, failureContext, sendMessages, planResetAt }
     }
 
     return MinimaxClient.of({ forConfig })

@@ -14,7 +14,7 @@ import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
 import { jsonErrorOffset } from "./jsonErrorOffset.ts"
 import { PLUGIN_ID } from "../pluginIdentity.ts"
-import { AuthHeader } from "../minimax/apiKey.ts"
+import { AuthHeader, keyKindOf, type KeyKind, maskKey } from "../minimax/apiKey.ts"
 import { DEFAULT_REGION_HOSTS, type Hosts, Region } from "../minimax/regions.ts"
 
 /** config.json is read only when it is a regular file of at most this size, within CONFIG_READ_TIMEOUT_MS. */
@@ -40,9 +40,30 @@ export type SettingSource = "file" | "env" | "default"
 /** The settings `--probe` shows, each with where it came from. */
 export type ConfigSources = Readonly<Record<"api_key" | "region" | "base_url" | "auth_header" | "request_timeout_ms" | "stream_idle_timeout_ms" | "max_retries" | "repair_markup", SettingSource>>
 
+/** Who pays for a key's turns: its plan's quota, or the account's balance. */
+export const Billing = Schema.Literals(["plan", "payg"])
+export type Billing = typeof Billing.Type
+
+/** One key of the chain, as turns use it. Its label and masked form are all any message shows. */
+export interface ChainKey {
+  readonly apiKey: Redacted.Redacted<string>
+  /** config.json's `label`, else the masked key. */
+  readonly label: string
+  readonly masked: string
+  readonly kind: KeyKind
+  readonly billing: Billing
+  readonly region: Region
+  /** Where its Messages requests go: base_url, else its region host's `/anthropic`. */
+  readonly baseUrl: string
+  /** The only models the key is tried for; undefined: every model. */
+  readonly models: ReadonlyArray<string> | undefined
+}
+
 /** The configuration a turn runs with. */
 export interface MinimaxConfig {
   readonly sources: ConfigSources
+  /** The key chain, in the order keys are tried; `apiKey`, `region` and `baseUrl` are its first key's. */
+  readonly keys: ReadonlyArray<ChainKey>
   readonly path: string
   readonly apiKey: Redacted.Redacted<string>
   readonly region: Region
@@ -71,12 +92,29 @@ export interface ConfigLocation {
   /** What the path is when it is not a regular file (a FIFO, a device, a directory). */
   readonly notAFile?: string
   readonly size?: number
+  /** When the file last changed (epoch ms): a turn reloads a config whose file changed. */
+  readonly mtimeMs?: number
 }
+
+/** The config as one key of its chain sends: that key, its region and its base URL. */
+export const configOfKey = (config: MinimaxConfig, key: ChainKey): MinimaxConfig => ({
+  ...config,
+  apiKey: key.apiKey,
+  region: key.region,
+  baseUrl: key.baseUrl
+})
 
 const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
 
 const ConfigFile = Schema.Struct({
   api_key: Schema.optionalKey(Schema.String),
+  api_keys: Schema.optionalKey(Schema.Array(Schema.Struct({
+    key: Schema.String,
+    label: Schema.optionalKey(Schema.String),
+    region: Schema.optionalKey(Region),
+    models: Schema.optionalKey(Schema.Array(Schema.String)),
+    billing: Schema.optionalKey(Billing)
+  }))),
   region: Schema.optionalKey(Region),
   base_url: Schema.optionalKey(Schema.String),
   region_hosts: Schema.optionalKey(Schema.Struct({ global: Schema.optionalKey(Schema.String), cn: Schema.optionalKey(Schema.String) })),
@@ -157,7 +195,8 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           found: true,
           mode: (info.mode & 0o777).toString(8).padStart(4, "0"),
           ...(info.type === "File" ? {} : { notAFile: info.type }),
-          size: Number(info.size)
+          size: Number(info.size),
+          ...(Option.isSome(info.mtime) ? { mtimeMs: info.mtime.value.getTime() } : {})
         })),
         Effect.orElseSucceed((): ConfigLocation => ({ path, found: false }))
       )
@@ -220,26 +259,42 @@ export class PluginConfig extends Context.Service<PluginConfig, {
         const { path } = location
         const file = (yield* readFile(location)) ?? {}
 
+        // The chain: MINIMAX_API_KEY alone when set, else api_keys, else api_key (a chain of one).
         const envKey = nonEmpty(env.apiKey)
-        const rawKey = Option.isSome(envKey) ? envKey.value : file.api_key
-        const keySource = Option.isSome(envKey) ? "MINIMAX_API_KEY" : `${path} field api_key`
-        if (rawKey === undefined || rawKey.trim() === "") {
+        if (Option.isNone(envKey) && file.api_key !== undefined && file.api_keys !== undefined) {
+          return yield* invalid(`${path} has both api_key and api_keys`, "Keep one: api_keys lists every key in the order to try them; api_key is a chain of one.")
+        }
+        const entries: ReadonlyArray<{ readonly raw: string; readonly source: string; readonly entry?: NonNullable<ConfigFile["api_keys"]>[number] }> =
+          Option.isSome(envKey)
+            ? [{ raw: envKey.value, source: "MINIMAX_API_KEY" }]
+            : file.api_keys !== undefined
+            ? file.api_keys.map((entry, i) => ({ raw: entry.key, source: `${path} field api_keys[${i}].key`, entry }))
+            : file.api_key === undefined ? [] : [{ raw: file.api_key, source: `${path} field api_key` }]
+        if (entries.length === 0 || entries.every(({ raw }) => raw.trim() === "")) {
           return yield* invalid(
             location.found ? `${path} has no api_key` : `No config.json at ${path}, and MINIMAX_API_KEY is not set`,
             `Create ${path} (chmod 600) with {"api_key": "sk-cp-… or sk-api-…", "region": "global"}, or set MINIMAX_API_KEY.`
           )
         }
-        const key = rawKey.trim()
-        if (/^https?:\/\//i.test(key)) {
-          return yield* invalid(`${keySource} does not look like an API key (it holds a URL)`)
+        const keys: Array<string> = []
+        for (const { raw, source } of entries) {
+          const key = raw.trim()
+          if (key === "") return yield* invalid(`${source} is empty`)
+          if (/^https?:\/\//i.test(key)) {
+            return yield* invalid(`${source} does not look like an API key (it holds a URL)`)
+          }
+          const unsendable = unsendableCharacterOf(key)
+          if (unsendable !== undefined) {
+            return yield* invalid(
+              `${source} holds a character an HTTP header cannot carry: ${unsendable}`,
+              "Retype the key, or copy it again from MiniMax's console; keys are plain ASCII. Invisible characters often come with a copy from a web page."
+            )
+          }
+          const repeated = keys.indexOf(key)
+          if (repeated >= 0) return yield* invalid(`${source} repeats the key of api_keys[${repeated}]`, "List each key once.")
+          keys.push(key)
         }
-        const unsendable = unsendableCharacterOf(key)
-        if (unsendable !== undefined) {
-          return yield* invalid(
-            `${keySource} holds a character an HTTP header cannot carry: ${unsendable}`,
-            "Retype the key, or copy it again from MiniMax's console; keys are plain ASCII. Invisible characters often come with a copy from a web page."
-          )
-        }
+        const key = keys[0]!
 
         const envRegion = nonEmpty(env.region)
         let region: Region = file.region ?? "global"
@@ -279,10 +334,33 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           max_retries: fromFile(file.max_retries),
           repair_markup: fromFile(file.repair_markup)
         }
+        const chain: Array<ChainKey> = entries.map(({ entry }, i) => {
+          const secret = keys[i]!
+          const keyRegion = entry?.region ?? region
+          const masked = maskKey(secret)
+          return {
+            apiKey: Redacted.make(secret, { label: "MINIMAX_API_KEY" }),
+            label: entry?.label?.trim() || masked,
+            masked,
+            kind: keyKindOf(secret),
+            // sk-cp- is a Token Plan key; any other prefix pays as it goes unless config says it is a plan's (an M Plan key).
+            billing: entry?.billing ?? (keyKindOf(secret) === "token-plan" ? "plan" : "payg"),
+            region: keyRegion,
+            // A key of another region than the config's goes to its own region's host: keys are bound to their region.
+            baseUrl: keyRegion === region ? base.url : baseUrlOf(hosts[keyRegion]),
+            models: entry?.models
+          }
+        })
+        for (const [i, each] of chain.entries()) {
+          if (each.label !== each.masked && secretScrubber(keys[i]!)(each.label) !== each.label) {
+            return yield* invalid(`${path} field api_keys[${i}].label contains the key`, "A label names the key; it must not be the key.")
+          }
+        }
         return {
           path,
           sources,
-          apiKey: Redacted.make(key, { label: "MINIMAX_API_KEY" }),
+          keys: chain,
+          apiKey: chain[0]!.apiKey,
           region,
           baseUrl: base.url,
           baseUrlSet,

@@ -9,14 +9,17 @@ export interface TurnTally {
   readonly turnId: string
   readonly model: string
   readonly startedAt: number
+  /** Requests sent, over every key. */
   attempts: number
+  /** Keys tried (more than one: the turn failed over). */
+  keys: number
   answeredBy?: string
   firstTokenAt?: number
   usage?: Usage
   stopReason?: StopReason
 }
 
-export const startTally = (turnId: string, model: string, startedAt: number): TurnTally => ({ turnId, model, startedAt, attempts: 0 })
+export const startTally = (turnId: string, model: string, startedAt: number): TurnTally => ({ turnId, model, startedAt, attempts: 0, keys: 0 })
 
 /** Notes what `events` say about the turn. */
 export const tallyEvents = (tally: TurnTally, events: ReadonlyArray<TurnEvent>, now: () => number): void => {
@@ -56,5 +59,6 @@ export const tallySummary = (tally: TurnTally, ending: TurnEnding, endedAt: numb
   cache_write: tally.usage?.cacheCreationInputTokens ?? 0,
   duration_ms: Math.round(endedAt - tally.startedAt),
   ...(tally.firstTokenAt === undefined ? {} : { ttft_ms: Math.round(tally.firstTokenAt - tally.startedAt) }),
-  attempts: tally.attempts
+  attempts: tally.attempts,
+  ...(tally.keys > 1 ? { failovers: tally.keys - 1 } : {})
 })

@@ -10,10 +10,12 @@
 import type { TurnEvent, TurnRequest } from "@plexum/sdk"
 import { Clock, Effect, Random, Stream } from "effect"
 import { failureFromErrorBody } from "../failures/classify.ts"
-import type { MinimaxFailure } from "../failures/MinimaxFailure.ts"
+import { InvalidRequest, type MinimaxFailure } from "../failures/MinimaxFailure.ts"
 import { FAMILY_POLICIES, findModel, type RequestPolicy } from "../minimax/catalog.ts"
 import { LogOnce } from "../services/LogOnce.ts"
+import { KeyChain } from "../services/KeyChain.ts"
 import type { ConfiguredClient } from "../services/MinimaxClient.ts"
+import type { MinimaxConfig } from "../services/PluginConfig.ts"
 import { SelfHeal, thinkingOnRule } from "../services/SelfHeal.ts"
 import { decodeUtf8 } from "../stream/decodeUtf8.ts"
 import { eventsOfMessage } from "../stream/MessageBody.ts"
@@ -23,6 +25,7 @@ import { checkRequest } from "../translate/checkRequest.ts"
 import { repairRequest } from "../translate/repairRequest.ts"
 import { type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { failureOfFault } from "./failureOfFault.ts"
+import { type KeyRoute, routeTurn } from "./keyRoute.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
 import { tallyEvents, type TurnTally } from "./TurnTally.ts"
 
@@ -93,7 +96,9 @@ const attemptTurn = (
 export const retryBeforeFirstEvent = <A, R>(
   attempt: (retries: number) => Stream.Stream<A, MinimaxFailure, R>,
   maxRetries: number,
-  observe?: { readonly attempt: (retries: number) => void; readonly events: (events: ReadonlyArray<A>) => void }
+  observe?: { readonly attempt: (retries: number) => void; readonly events: (events: ReadonlyArray<A>) => void },
+  /** True when `failure` should end this key's attempts at once: another key of the chain takes the turn. */
+  handOver: (failure: MinimaxFailure) => boolean = () => false
 ): Stream.Stream<A, MinimaxFailure, R> => {
   const from = (retries: number): Stream.Stream<A, MinimaxFailure, R> =>
     Stream.suspend(() => {
@@ -106,7 +111,7 @@ export const retryBeforeFirstEvent = <A, R>(
           return events
         }),
         Stream.catch((failure) => {
-          if (!shouldRetry({ failure, retries, maxRetries, eventsSent })) return Stream.fail(failure)
+          if (!shouldRetry({ failure, retries, maxRetries, eventsSent }) || handOver(failure)) return Stream.fail(failure)
           return Stream.unwrap(Effect.gen(function*() {
             const delay = retryDelayMs(retries, failure.retryAfterMs, yield* Random.next)
             yield* Effect.logInfo("MiniMax request failed; retrying").pipe(
@@ -121,31 +126,58 @@ export const retryBeforeFirstEvent = <A, R>(
   return from(0)
 }
 
+/** The keys of a loaded config with their clients, and the config they share. */
+export interface TurnKeys {
+  readonly config: MinimaxConfig
+  readonly keys: ReadonlyArray<KeyRoute>
+}
+
 /**
  * The turn's events, or the failure that ended it (scrubbed of the key where it came from
  * upstream). The services are read once, here: the stream itself needs none per pull.
  */
 export const runTurn = (
-  client: ConfiguredClient,
+  { config, keys }: TurnKeys,
   request: TurnRequest,
   tally?: TurnTally
-): Effect.Effect<Stream.Stream<TurnEvent, MinimaxFailure>, MinimaxFailure, SelfHeal | LogOnce> =>
+): Effect.Effect<Stream.Stream<TurnEvent, MinimaxFailure>, MinimaxFailure, SelfHeal | LogOnce | KeyChain> =>
   Effect.gen(function*() {
-    const refusal = checkRequest(request, client.config.models)
+    const refusal = checkRequest(request, config.models)
     if (refusal !== undefined) return yield* Effect.fail(refusal)
-    const policy: RequestPolicy = FAMILY_POLICIES[findModel(client.config.models, request.model)!.family]
+    const serving = keys.filter(({ key }) => key.models === undefined || key.models.includes(request.model))
+    if (serving.length === 0) {
+      return yield* Effect.fail(
+        new InvalidRequest({
+          message: `No key of api_keys is configured for ${request.model}`,
+          retryable: false,
+          hint: `Add ${request.model} to a key's "models" in config.json, or drop "models" from a key so it serves every model.`
+        })
+      )
+    }
+    const policy: RequestPolicy = FAMILY_POLICIES[findModel(config.models, request.model)!.family]
     const repaired = repairRequest(request, policy)
     const logOnce = yield* LogOnce
     const selfHeal = yield* SelfHeal
+    const keyChain = yield* KeyChain
     for (const repair of repaired.repairs) yield* logOnce.note(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
     if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
     const body: TurnBody = {
-      build: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: client.config.maxTokensDefault, policy, thinkingOn }),
+      build: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: config.maxTokensDefault, policy, thinkingOn }),
       sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
     }
-    const observe = tally === undefined ? undefined : {
-      attempt: (retries: number) => void (tally.attempts = retries + 1),
-      events: (events: ReadonlyArray<TurnEvent>) => tallyEvents(tally, events, () => performance.now())
-    }
-    return retryBeforeFirstEvent((retries) => attemptTurn(client, selfHeal, request, body, retries), client.config.maxRetries, observe)
+    return routeTurn(serving, {
+      model: request.model,
+      keyChain,
+      attempts: ({ client }, handOver, onEvents) =>
+        retryBeforeFirstEvent((retries) => attemptTurn(client, selfHeal, request, body, retries), config.maxRetries, {
+          attempt: (retries) => {
+            if (tally !== undefined) tally.attempts++
+            if (retries === 0 && tally !== undefined) tally.keys++
+          },
+          events: (events) => {
+            onEvents()
+            if (tally !== undefined) tallyEvents(tally, events, () => performance.now())
+          }
+        }, handOver)
+    })
   })
