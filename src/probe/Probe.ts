@@ -100,9 +100,9 @@ export interface ProbeReport {
   readonly warnings?: ReadonlyArray<string>
 }
 
-/** 0: the first checked model works; 1: a live check failed; 2: config or usage error. */
+/** 0: some key serves the first checked model; 1: a live check failed; 2: config or usage error. */
 export const exitCodeOf = (report: ProbeReport): 0 | 1 | 2 =>
-  report.config.error !== undefined || report.usageError !== undefined ? 2 : report.models[0]?.ok === true ? 0 : 1
+  report.config.error !== undefined || report.usageError !== undefined ? 2 : report.ok ? 0 : 1
 
 export interface ProbeOptions {
   readonly pluginDir?: string

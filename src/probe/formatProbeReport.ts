@@ -18,7 +18,8 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
   const lines: Array<string> = []
   const labels = [
     ...report.models.map((model) => model.id),
-    ...(report.quota?.status === "ok" ? report.quota.buckets.map((bucket) => bucket.name) : [])
+    ...(report.quota?.status === "ok" ? report.quota.buckets.map((bucket) => bucket.name) : []),
+    ...(report.chain ?? []).map((key) => key.label)
   ]
   const width = Math.max(12, ...labels.map((label) => label.length))
   const row = (label: string, value: string) => lines.push(`  ${label.padEnd(width)} ${value}`)
