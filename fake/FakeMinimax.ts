@@ -13,7 +13,9 @@ import { defaultTranscript, encodeSse, hex, sha256Hex, type SseFrame, textOnly }
 
 /** The models the fake serves; any other id is answered by DEFAULT_MODEL, as MiniMax does (§7). */
 export const FAKE_MODELS = [
+  "MiniMax-M3.1-Flash-Preview",
   "MiniMax-M3",
+  "MiniMax-M3[1m]",
   "MiniMax-M2.7",
   "MiniMax-M2.7-highspeed",
   "MiniMax-M2.5",
@@ -91,6 +93,10 @@ export interface FakeMinimaxOptions {
   readonly keyReply?: (key: string, model: string) => Reply | undefined
   /** Per-key quota answers (a spent plan's remains), or undefined for the usual one. */
   readonly keyQuota?: (key: string) => QuotaReply | undefined
+  /** M3.1 refuses `output_config` (in case the one source for it is wrong, §8 [U]). */
+  readonly refuseEffortField?: boolean
+  /** The ids `GET /anthropic/v1/models` lists, in pages of `limit` (default 20); default FAKE_MODELS. Undefined entry: the path is a 404. */
+  readonly modelList?: ReadonlyArray<string> | "absent"
 }
 
 /** How `/v1/token_plan/remains` answers instead of the usual body. */
@@ -106,7 +112,10 @@ export interface FakeMinimax {
   readonly url: string
   /** The base_url to configure: `${url}/anthropic`. */
   readonly baseUrl: string
+  /** Messages and quota requests, in order. */
   readonly requests: Array<RecordedRequest>
+  /** Model list requests (the plugin reads the list after `initialize`), kept apart. */
+  readonly modelListRequests: Array<RecordedRequest>
   /** Replies to play, in order, for the next Messages requests; then the default transcript. */
   readonly script: (...replies: Array<Reply>) => void
   /** How every quota request is answered from now on; undefined restores the usual body. */
@@ -212,6 +221,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
   const acceptKey = options.acceptKey ?? ((key: string) => key.startsWith("sk-"))
   const emptyBalance = options.emptyBalance ?? ((key: string) => key.startsWith("sk-api-") && key.includes("empty"))
   const requests: Array<RecordedRequest> = []
+  const modelListRequests: Array<RecordedRequest> = []
   const scripted: Array<Reply> = []
   const sockets = new Set<Socket>()
 
@@ -318,7 +328,8 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     if (body === undefined) return sendJson(response, 400, minimaxError(400, "bad_request_error", "invalid params, request body is not JSON (2013)"))
     const asked = String(body.model ?? "")
     const model = FAKE_MODELS.includes(asked) ? asked : DEFAULT_MODEL
-    const isM3 = model === "MiniMax-M3"
+    const isM31 = model.startsWith("MiniMax-M3.1")
+    const isM3 = model.startsWith("MiniMax-M3")
     const invalid = (message: string) => sendJson(response, 400, minimaxError(400, "bad_request_error", `invalid params, ${message} (2013)`))
     if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid("messages must not be empty")
     if (body.temperature !== undefined && (isM3 ? body.temperature < 0 || body.temperature > 2 : body.temperature <= 0 || body.temperature > 1)) {
@@ -330,10 +341,19 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
     const badSignature = blocks.find((b) => b?.type === "thinking" && typeof b.signature === "string" && b.signature !== sha256Hex(String(b.thinking)))
     if (badSignature !== undefined) return invalid("thinking block signature verification failed")
     const thinkingOn = drift.m3ThinkingOn
-    if (isM3 && body.thinking !== undefined && !["disabled", thinkingOn].includes(body.thinking?.type)) {
-      return invalid(`thinking.type must be ${thinkingOn === "enabled" ? "enabled or disabled" : "adaptive or disabled"}`)
+    if (isM31 && (body.thinking?.type === "disabled" || body.thinking?.type === "enabled")) {
+      // §8, word for word.
+      return invalid(`model "${model}" requires adaptive thinking; thinking.type="${body.thinking.type}" (including reasoning.effort=none) is not allowed`)
     }
-    const thinks = !isM3 || body.thinking?.type === thinkingOn
+    if (isM31 && options.refuseEffortField === true && body.output_config !== undefined) return invalid("unknown field output_config")
+    if (isM31 && body.output_config !== undefined && !["low", "medium", "high", "xhigh", "max"].includes(body.output_config?.effort)) {
+      return invalid(`invalid output_config.effort: ${JSON.stringify(body.output_config?.effort)}`)
+    }
+    if (isM3 && !isM31 && body.thinking !== undefined && !["disabled", thinkingOn].includes(body.thinking?.type)) {
+      // §8: since August 2026 M3 names the value it refuses and the ones it allows.
+      return invalid(`invalid thinking.type: "${body.thinking?.type}" (allowed: ${thinkingOn}, disabled)`)
+    }
+    const thinks = !isM3 || isM31 || body.thinking?.type === thinkingOn
     if (key.startsWith("sk-cp-") && model === "MiniMax-M2.7-highspeed") {
       return sendJson(response, 500, minimaxError(500, "api_error", `your current token plan not support model, ${model} (2061)`))
     }
@@ -372,11 +392,29 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
       }
       const path = (request.url ?? "/").split("?")[0]!
       const record: RecordedRequest = { method: request.method ?? "", path, headers: request.headers, rawBody, body, closedByClient: false, finished: false, frameWrites: [], bytesWritten: 0 }
-      requests.push(record)
+      if (/\/v1\/models$/.test(path)) modelListRequests.push(record)
+      else requests.push(record)
       response.on("close", () => {
         if (!response.writableFinished) record.closedByClient = true
       })
       if (request.method === "POST" && /^(\/anthropic)?\/v1\/messages$/.test(path)) return handleMessages(request, response, record)
+      if (request.method === "GET" && /^(\/anthropic)?\/v1\/models$/.test(path) && options.modelList !== "absent") {
+        // §8: documented with X-Api-Key, paginated by limit / after_id; either header is accepted here.
+        const key = keyOf(request, "x-api-key") ?? keyOf(request, "bearer")
+        if (key === undefined || !acceptKey(key)) return sendJson(response, 401, minimaxError(401, "authorized_error", AUTH_MESSAGES["x-api-key"]))
+        const query = new URLSearchParams((request.url ?? "").split("?")[1] ?? "")
+        const ids = options.modelList ?? FAKE_MODELS
+        const limit = Math.max(1, Number(query.get("limit") ?? 20))
+        const afterId = query.get("after_id")
+        const start = afterId === null ? 0 : ids.indexOf(afterId) + 1
+        const page = ids.slice(start, start + limit)
+        return sendJson(response, 200, {
+          data: page.map((id) => ({ id, created_at: "2026-12-01T00:00:00Z", display_name: id, type: "model" })),
+          first_id: page[0] ?? null,
+          last_id: page.at(-1) ?? null,
+          has_more: start + limit < ids.length
+        })
+      }
       if (request.method === "GET" && path === "/v1/token_plan/remains") {
         // §6: errors come back as HTTP 200 with the code in base_resp.
         const key = keyOf(request, "bearer")
@@ -406,6 +444,7 @@ export const startFakeMinimax = (options: FakeMinimaxOptions = {}): Promise<Fake
         url,
         baseUrl: `${url}/anthropic`,
         requests,
+        modelListRequests,
         script: (...replies) => void scripted.push(...replies),
         quotaReply: (reply) => void (quotaOverride = reply),
         reconfigure: (changes) => void Object.assign(drift, changes),

@@ -5,9 +5,9 @@
  */
 import type { ProviderPlugin } from "@plexum/sdk"
 import { Cause, Context, Effect, Exit, Layer, Option, Ref, References, Stream } from "effect"
-import { BUILTIN_MODELS, descriptorsOf } from "./minimax/catalog.ts"
+import { BUILTIN_MODELS, descriptorsOf, withListedModels } from "./minimax/catalog.ts"
 import { KeyChain } from "./services/KeyChain.ts"
-import { MinimaxClient } from "./services/MinimaxClient.ts"
+import { type ListedModel, MinimaxClient } from "./services/MinimaxClient.ts"
 import { LogOnce } from "./services/LogOnce.ts"
 import { SelfHeal } from "./services/SelfHeal.ts"
 import { HttpWarmup } from "./services/HttpWarmup.ts"
@@ -41,17 +41,39 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const pluginConfig = yield* PluginConfig
     const clients = yield* MinimaxClient
     const loaded = yield* Ref.make<Loaded>({ pluginDir: undefined, turnKeys: Option.none(), stamp: "" })
+    /** MiniMax's own model list, once read: its models the catalog lacks are served too. */
+    const listed = yield* Ref.make<ReadonlyArray<ListedModel>>([])
     const warmup = yield* HttpWarmup
     const selfHeal = yield* SelfHeal
     const logOnce = yield* LogOnce
     const keyChain = yield* KeyChain
     const scope = yield* Effect.scope
 
+    const withListed = (turnKeys: TurnKeys, models: ReadonlyArray<ListedModel>): TurnKeys =>
+      models.length === 0 ? turnKeys : { ...turnKeys, config: { ...turnKeys.config, models: withListedModels(turnKeys.config.models, models).catalog } }
+
     const load = (pluginDir: string | undefined, stamp: string) =>
       pluginConfig.load(pluginDir).pipe(
         Effect.map((config): TurnKeys => ({ config, keys: config.keys.map((key) => ({ key, client: clients.forConfig(configOfKey(config, key)) })) })),
+        Effect.flatMap((turnKeys) => Effect.map(Ref.get(listed), (models) => withListed(turnKeys, models))),
         Effect.tap((turnKeys) => Ref.set(loaded, { pluginDir, turnKeys: Option.some(turnKeys), stamp }))
       )
+
+    /**
+     * Reads MiniMax's own model list once, in the background after `initialize`, with the first
+     * key. A list that cannot be read changes nothing; an id no known prefix names is said once.
+     */
+    const syncModelList = Effect.gen(function*() {
+      const state = yield* Ref.get(loaded)
+      if (Option.isNone(state.turnKeys)) return
+      const result = yield* Effect.result(state.turnKeys.value.keys[0]!.client.listModels)
+      if (result._tag === "Failure") return yield* Effect.logDebug("MiniMax's model list could not be read", result.failure.message)
+      yield* Ref.set(listed, result.success)
+      const merged = withListedModels(state.turnKeys.value.config.models, result.success)
+      yield* Ref.update(loaded, (now) => ({ ...now, turnKeys: Option.map(now.turnKeys, (turnKeys) => withListed(turnKeys, result.success)) }))
+      for (const id of merged.unguessed) yield* logOnce.note(`family:${id}`, `${id} is on MiniMax's model list but no known name says its family; it is sent as M2`)
+      if (merged.added.length > 0) yield* Effect.logInfo("models added from MiniMax's model list", merged.added.join(", "))
+    })
 
     /**
      * The config turns run with. A config that loaded is kept until its file changes; then a
@@ -84,8 +106,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
           Effect.andThen(Effect.flatMap(pluginConfig.locate(params.pluginDir), (location) => load(params.pluginDir, stampOf(location)))),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore,
-          // Once the answer is out, the HTTP client is loaded in the background (HttpWarmup).
-          Effect.andThen(Effect.forkIn(Effect.delay(warmup, WARMUP_DELAY_MS), scope)),
+          // Once the answer is out, the HTTP client is loaded in the background (HttpWarmup), then the model list read.
+          Effect.andThen(Effect.forkIn(Effect.delay(Effect.andThen(warmup, syncModelList), WARMUP_DELAY_MS), scope)),
           Effect.asVoid
         ),
       models: Effect.map(Ref.get(loaded), ({ turnKeys }) =>

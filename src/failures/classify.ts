@@ -67,7 +67,12 @@ const RETRY_HINT = "Retry in a moment."
 const compactUpstream = (upstream: { readonly [K in keyof UpstreamDetails]?: UpstreamDetails[K] | undefined }): UpstreamDetails =>
   Object.fromEntries(Object.entries(upstream).filter(([, v]) => v !== undefined)) as UpstreamDetails
 
+const COMPACT_HINT = "Shorten or compact the conversation (summarise older turns), or lower max_tokens."
+
 const invalidRequestHint = (message: string, context: FailureContext): string => {
+  if (/invalid tool type/i.test(message)) {
+    return "MiniMax supports only plain tools (name, description, input schema); server tools such as web_search are not available on this endpoint."
+  }
   if (/temperature|top_p/i.test(message)) return "MiniMax M2.x takes temperature and top_p in (0, 1]; 0 is rejected."
   if (/image|document|content is empty/i.test(message)) return `${context.model} takes text only: remove image and document blocks.`
   if (/tool.*(id|result)/i.test(message)) {
@@ -120,11 +125,7 @@ const fromAnswer = (
     case 1041:
       return new RateLimited(build(`MiniMax is rate limiting this key${quoted}`, true, "Send fewer requests at once, or retry shortly."))
     case 1039:
-      return new ContextTooLong(build(
-        `The request is longer than ${context.model} accepts${quoted}`,
-        false,
-        "Shorten the conversation or lower max_tokens."
-      ))
+      return new ContextTooLong(build(`The request is longer than ${context.model} accepts${quoted}`, false, COMPACT_HINT))
     case 1026:
     case 1027:
       return new ContentFiltered(build(
@@ -133,6 +134,10 @@ const fromAnswer = (
         "Rephrase the request; MiniMax's content filter blocked it."
       ))
     case 2013:
+      // Context overflow is 2013 too (§8): a host that compacts on ContextTooLong must see it as that.
+      if (/context (window|length)[^.]*exceed|exceeds? (the )?context/i.test(said)) {
+        return new ContextTooLong(build(`The conversation is longer than ${context.model}'s context window${quoted}`, false, COMPACT_HINT))
+      }
       return new InvalidRequest(build(`MiniMax rejected the request as invalid${quoted}`, false, invalidRequestHint(said, context)))
     case 1001:
       return new Timeout(build(`MiniMax timed out${quoted}`, true, "Retry; if it keeps happening, lower max_tokens."))

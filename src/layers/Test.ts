@@ -30,7 +30,7 @@ export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfi
     },
     apiKey: Redacted.make("sk-cp-TESTKEYlayer0123456789abcdef"),
     region: "global",
-    baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global),
+    baseUrl: baseUrlOf(DEFAULT_REGION_HOSTS.global[0]),
     baseUrlSet: false,
     regionHosts: DEFAULT_REGION_HOSTS,
     ...DEFAULTS,

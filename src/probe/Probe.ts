@@ -12,7 +12,7 @@ import { HttpClient } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../minimax/apiKey.ts"
 import { descriptorsOf } from "../minimax/catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
-import { type ChainKey, type ConfigLocation, configOfKey, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
+import { baseUrlOf, type ChainKey, type ConfigLocation, configOfKey, type ConfigSources, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
 import { KeyChain } from "../services/KeyChain.ts"
 import { localTime } from "../localTime.ts"
 import { otherRegion, type Region } from "../minimax/regions.ts"
@@ -88,12 +88,24 @@ export interface ProbeReport {
     readonly hint?: string
   }
   readonly key: { readonly present: boolean; readonly kind?: KeyKind; readonly masked?: string }
-  readonly endpoint?: { readonly url: string; readonly reachable: boolean; readonly latencyMs?: number; readonly error?: string }
+  readonly endpoint?: {
+    readonly url: string
+    readonly reachable: boolean
+    readonly latencyMs?: number
+    readonly error?: string
+    /** The region's later hosts, asked when the first did not answer, and which answered. */
+    readonly otherHosts?: ReadonlyArray<{ readonly host: string; readonly reachable: boolean }>
+    readonly hint?: string
+  }
   readonly quota?: QuotaSection
   readonly models: ReadonlyArray<ModelProbe>
   readonly auth?: AuthDiagnosis
   /** A model asked for with --model that neither the catalog nor config.json knows. */
   readonly usageError?: string
+  /** MiniMax's own model list against the catalog: neither difference is an error. */
+  readonly modelList?:
+    | { readonly status: "ok"; readonly notInCatalog: ReadonlyArray<string>; readonly notListed: ReadonlyArray<string> }
+    | { readonly status: "unreadable"; readonly reason: string }
   /** Every key, when the chain has more than one (`key`, `quota`, `models` and `auth` are the first's). */
   readonly chain?: ReadonlyArray<KeyProbe>
   /** What was logged as a warning while the probe ran (a config file others can read, unknown fields). */
@@ -204,11 +216,36 @@ export const runProbe = (options: ProbeOptions = {}) =>
       ),
       askKeyQuota(http, config, config.keys[0]!, checkedAt)
     ], { concurrency: "unbounded" })
-    const endpoint = reach._tag === "Failure"
+    const firstEndpoint: NonNullable<ProbeReport["endpoint"]> = reach._tag === "Failure"
       ? { url: endpointUrl, reachable: false, error: noAnswer(reach.failure) }
       : Option.isNone(reach.success)
       ? { url: endpointUrl, reachable: false, error: `no answer within ${config.requestTimeoutMs / 1000} s (the host accepts connections but does not answer)` }
       : { url: endpointUrl, reachable: true, latencyMs: (yield* Clock.currentTimeMillis) - checkedAt }
+    const endpoint = firstEndpoint.reachable || config.baseUrlSet ? firstEndpoint : yield* askLaterHosts(firstEndpoint)
+
+    /** The first host of the region did not answer: do its later hosts (China's api.minimax.cn)? */
+    function askLaterHosts(first: NonNullable<ProbeReport["endpoint"]>) {
+      return Effect.gen(function*() {
+        const later = config.regionHosts[config.region].slice(1)
+        if (later.length === 0) return first
+        const otherHosts = yield* Effect.forEach(later, (host) =>
+          Effect.flatMap(remainingMs, (left) =>
+            http.get(baseUrlOf(host)).pipe(
+              Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+              Effect.timeoutOption(Math.min(left, config.requestTimeoutMs)),
+              Effect.scoped,
+              Effect.map(Option.isSome),
+              Effect.orElseSucceed(() => false),
+              Effect.map((reachable) => ({ host, reachable }))
+            )), { concurrency: "unbounded" })
+        const answering = otherHosts.find((each) => each.reachable)
+        return {
+          ...first,
+          otherHosts,
+          ...(answering === undefined ? {} : { hint: `${answering.host} answers: put it first in region_hosts.${config.region} in config.json` })
+        }
+      })
+    }
 
     const probeModel = (turnKeys: TurnKeys, id: string, boundMs: number) =>
       Effect.gen(function*() {
@@ -276,6 +313,19 @@ export const runProbe = (options: ProbeOptions = {}) =>
         } satisfies KeyProbe
       })
 
+    const modelList: ProbeReport["modelList"] = endpoint.reachable
+      ? yield* progress("reading MiniMax's model list…").pipe(
+        Effect.andThen(remainingMs),
+        Effect.flatMap((left) => clients.forConfig(config).listModels.pipe(Effect.timeoutOption(left), Effect.result)),
+        Effect.map((listed): NonNullable<ProbeReport["modelList"]> => {
+          if (listed._tag === "Failure") return { status: "unreadable", reason: listed.failure.message }
+          if (Option.isNone(listed.success)) return { status: "unreadable", reason: `no answer before the probe's ${PROBE_DEADLINE_MS / 1000} s deadline` }
+          const ids = new Set(listed.success.value.map((model) => model.id))
+          return { status: "ok", notInCatalog: [...ids].filter((id) => !known.includes(id)), notListed: known.filter((id) => !ids.has(id)) }
+        })
+      )
+      : undefined
+
     const keys: Array<KeyProbe> = [yield* probeKey(config.keys[0]!, firstQuota)]
     for (const key of config.keys.slice(1)) {
       const quota = endpoint.reachable ? yield* askKeyQuota(http, config, key, checkedAt) : Option.none()
@@ -292,6 +342,7 @@ export const runProbe = (options: ProbeOptions = {}) =>
       quota: first.quota,
       models: first.models,
       ...(first.auth === undefined ? {} : { auth: first.auth }),
+      ...(modelList === undefined ? {} : { modelList }),
       ...(keys.length > 1 ? { chain: keys } : {})
     }
     return scrubbed(report)
@@ -329,7 +380,7 @@ const diagnose = (
 ) =>
   Effect.gen(function*() {
     const other = otherRegion(config.region)
-    const otherHost = config.regionHosts[other]
+    const otherHosts = config.regionHosts[other]
     const questionBound = Effect.map(remainingMs, (left) => Math.min(left, config.requestTimeoutMs))
     const ask = (host: string, header: AuthHeader) =>
       Effect.flatMap(questionBound, (boundMs) =>
@@ -337,10 +388,14 @@ const diagnose = (
           ? Effect.map(askQuota(http, host, config.apiKey, nowMs, boundMs), (answer) => answer.answer)
           : askMessages(http, `${host}/anthropic`, config.apiKey, header, model, boundMs))
     const checks: Array<AuthDiagnosis["checks"][number]> = []
-    const inOtherRegion = yield* ask(otherHost, config.authHeader)
-    checks.push({ host: otherHost, header: config.authHeader, question, answer: inOtherRegion })
-    if (inOtherRegion === "accepted") {
-      const fix = config.baseUrlSet ? `"region": "${other}", and base_url on ${otherHost}` : `"region": "${other}"`
+    // Each host of the other region's list, in order: the first that accepts the key says which region it is.
+    for (const [position, otherHost] of otherHosts.entries()) {
+      const inOtherRegion = yield* ask(otherHost, config.authHeader)
+      checks.push({ host: otherHost, header: config.authHeader, question, answer: inOtherRegion })
+      if (inOtherRegion === "refused") break
+      if (inOtherRegion !== "accepted") continue
+      const first = position === 0 ? "" : `, and put ${otherHost} first in region_hosts.${other} (the hosts before it did not answer)`
+      const fix = config.baseUrlSet ? `"region": "${other}", and base_url on ${otherHost}${first}` : `"region": "${other}"${first}`
       return { verdict: "wrong-region", fix, checks } satisfies AuthDiagnosis
     }
     const otherHeader = config.authHeader === "x-api-key" ? "bearer" : "x-api-key"

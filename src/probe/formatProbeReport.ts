@@ -66,6 +66,8 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
     lines.push("endpoint")
     row("url", report.endpoint.url)
     row("reachable", report.endpoint.reachable ? `${ok} (${report.endpoint.latencyMs} ms)` : `${fail}: ${report.endpoint.error}`)
+    for (const other of report.endpoint.otherHosts ?? []) row("", `${other.host}: ${other.reachable ? "answers" : "no answer either"}`)
+    if (report.endpoint.hint !== undefined) row("hint", report.endpoint.hint)
   }
 
   if (report.quota !== undefined) {
@@ -84,8 +86,9 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
   lines.push("models")
   for (const model of report.models) {
     if (model.ok) {
-      row(model.id, `${ok}, first token after ${model.ttftMs} ms`)
-      if (model.answeredBy !== undefined) more(paint(33)(`warning: ${model.answeredBy} answered, not ${model.id}`))
+      // The model that answered is the only witness of what served the turn (§8): its own column.
+      const answered = model.answeredBy === undefined ? "" : `  ${paint(33)(`answered by ${model.answeredBy}`)}`
+      row(model.id, `${`${ok}, first token after ${model.ttftMs} ms`.padEnd(color ? 38 : 29)}${answered}`)
     } else if (model.failure === undefined) {
       row(model.id, dim(model.skipped ?? "not asked"))
     } else {
@@ -93,6 +96,15 @@ export const formatProbeReport = (untrusted: ProbeReport, color: boolean): strin
       const code = f.upstream?.code === undefined ? "" : ` (MiniMax ${f.upstream.code})`
       row(model.id, `${fail}: ${f.tag}${code}: ${f.message}`)
       if (f.hint) more(dim(`hint: ${f.hint}`))
+    }
+  }
+  if (report.modelList !== undefined) {
+    lines.push("model list")
+    const list = report.modelList
+    if (list.status === "unreadable") row("MiniMax's", `could not be read: ${list.reason}`)
+    else {
+      row("listed only", list.notInCatalog.length === 0 ? "none: every listed model is in the catalog" : `${list.notInCatalog.join(", ")} (served too, family from the name)`)
+      row("not listed", list.notListed.length === 0 ? "none" : `${list.notListed.join(", ")} (still served: MiniMax's list is not proof of what a key may use)`)
     }
   }
   if (report.chain !== undefined) {

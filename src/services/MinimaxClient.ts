@@ -8,7 +8,7 @@
  * `HttpClientError`. What to send, and retries, are the turn's business (../turn/runTurn.ts).
  */
 import { parseJsonExact } from "@plexum/sdk"
-import { Context, Effect, Layer, Redacted, Stream } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import {
   bodyStalled,
@@ -74,7 +74,26 @@ export interface ConfiguredClient {
   readonly sendMessages: (body: AnthropicRequest) => Effect.Effect<MessagesAnswer, MinimaxFailure>
   /** When the key's spent plan resets, as its quota says (epoch ms); undefined when the quota does not say. */
   readonly planResetAt: (nowMs: number) => Effect.Effect<number | undefined>
+  /** MiniMax's own model list (`GET {base}/v1/models`, every page), as ids with their display names. */
+  readonly listModels: Effect.Effect<ReadonlyArray<ListedModel>, MinimaxFailure>
 }
+
+/** A model on MiniMax's own list. */
+export interface ListedModel {
+  readonly id: string
+  readonly displayName?: string | undefined
+}
+
+const ModelsPage = Schema.Struct({
+  data: Schema.Array(Schema.Struct({ id: Schema.String, display_name: Schema.optionalKey(Schema.NullOr(Schema.String)) })),
+  last_id: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  has_more: Schema.optionalKey(Schema.NullOr(Schema.Boolean))
+})
+const decodeModelsPage = Schema.decodeUnknownOption(ModelsPage)
+
+/** The model list is read within this, however many pages it has; at most this many pages. */
+const MODEL_LIST_TIMEOUT_MS = 15_000
+const MAX_MODEL_PAGES = 20
 
 /** A spent plan's reset is read within this; the turn waits for it before it fails over. */
 const PLAN_RESET_LOOKUP_MS = 5_000
@@ -85,6 +104,14 @@ const isLocal = (error: HttpClientError.HttpClientError): boolean => {
   if (reason._tag === "InvalidUrlError" || reason._tag === "EncodeError") return true
   const cause = (reason as { readonly cause?: unknown }).cause as { readonly code?: unknown; readonly name?: unknown } | undefined
   return cause?.code === "UND_ERR_INVALID_ARG" || cause?.name === "TypeError" || cause?.name === "InvalidArgumentError"
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
 
 const isJson = (response: HttpClientResponse.HttpClientResponse) =>
@@ -186,7 +213,37 @@ export class MinimaxClient extends Context.Service<MinimaxClient, {
           return resets.length === 0 ? undefined : Math.max(...resets)
         })
 
-      return { config, failureContext, sendMessages, planResetAt }
+      const listModels = Effect.gen(function*() {
+        const context = failureContext("(model list)")
+        const listed: Array<ListedModel> = []
+        let after: string | undefined
+        for (let page = 0; page < MAX_MODEL_PAGES; page++) {
+          const url = `/v1/models?limit=100${after === undefined ? "" : `&after_id=${encodeURIComponent(after)}`}`
+          // What this answer teaches of the header stays with the list: the Messages endpoint may want the other.
+          const text = yield* selfHeal.heal(authHeaderRule, `${key}\u0000models`, config.authHeader, (mode) =>
+            client.execute(HttpClientRequest.get(url)).pipe(
+              Effect.provideService(AuthMode, mode),
+              Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+              Effect.catchTag("HttpClientError", (error) => Effect.fail(unreachable(config.baseUrl, networkFaultOf(error), context.scrub))),
+              Effect.flatMap((response) =>
+                response.status === 200
+                  ? Effect.mapError(readCapped(response, MAX_ERROR_BODY_BYTES * 16), (error) => connectionBroke(networkFaultOf(error).detail))
+                  : Effect.flatMap(failureOfAnswer(response, context), Effect.fail)
+              )
+            ))
+          const decoded = decodeModelsPage(safeJson(text))
+          if (Option.isNone(decoded)) return yield* Effect.fail(failureFromErrorBody({ message: "the model list is not a list of models" }, context, 0, 200))
+          for (const model of decoded.value.data) listed.push({ id: context.scrub(model.id), displayName: model.display_name ?? undefined })
+          if (decoded.value.has_more !== true || !decoded.value.last_id) break
+          after = decoded.value.last_id
+        }
+        return listed
+      }).pipe(
+        Effect.scoped,
+        Effect.timeoutOrElse({ duration: MODEL_LIST_TIMEOUT_MS, orElse: () => Effect.fail(noHeadersWithin(MODEL_LIST_TIMEOUT_MS)) })
+      )
+
+      return { config, failureContext, sendMessages, planResetAt, listModels }
     }
 
     return MinimaxClient.of({ forConfig })

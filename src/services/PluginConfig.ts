@@ -8,7 +8,7 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { ModelDescriptor } from "@plexum/sdk"
 import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
-import { type Catalog, Family, mergeCatalog } from "../minimax/catalog.ts"
+import { type Catalog, Effort, Family, mergeCatalog, type ModelPrice } from "../minimax/catalog.ts"
 import { unsendableCharacterOf } from "../minimax/apiKey.ts"
 import { ConfigInvalid } from "../failures/MinimaxFailure.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
@@ -105,6 +105,16 @@ export const configOfKey = (config: MinimaxConfig, key: ChainKey): MinimaxConfig
 })
 
 const positiveInt = Schema.Int.check(Schema.isGreaterThan(0))
+const dollarsPerMillion = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** A model's pay-as-you-go price in config.json (USD per million tokens), as the catalog's. */
+const PriceSchema = Schema.Struct({
+  input: dollarsPerMillion,
+  output: dollarsPerMillion,
+  cache_read: dollarsPerMillion,
+  cache_write: Schema.optionalKey(dollarsPerMillion),
+  long_context: Schema.optionalKey(Schema.Struct({ above: positiveInt, input: dollarsPerMillion, output: dollarsPerMillion, cache_read: dollarsPerMillion }))
+})
 
 const ConfigFile = Schema.Struct({
   api_key: Schema.optionalKey(Schema.String),
@@ -117,14 +127,20 @@ const ConfigFile = Schema.Struct({
   }))),
   region: Schema.optionalKey(Region),
   base_url: Schema.optionalKey(Schema.String),
-  region_hosts: Schema.optionalKey(Schema.Struct({ global: Schema.optionalKey(Schema.String), cn: Schema.optionalKey(Schema.String) })),
+  region_hosts: Schema.optionalKey(Schema.Struct({
+    global: Schema.optionalKey(Schema.Union([Schema.String, Schema.Array(Schema.String).check(Schema.isMinLength(1))])),
+    cn: Schema.optionalKey(Schema.Union([Schema.String, Schema.Array(Schema.String).check(Schema.isMinLength(1))]))
+  })),
   max_tokens_default: Schema.optionalKey(positiveInt),
   auth_header: Schema.optionalKey(AuthHeader),
   request_timeout_ms: Schema.optionalKey(positiveInt),
   stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
   max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
   repair_markup: Schema.optionalKey(Schema.Boolean),
-  models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Family) })))
+  models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Family),
+    price: Schema.optionalKey(PriceSchema),
+    effort: Schema.optionalKey(Effort)
+  })))
 })
 type ConfigFile = typeof ConfigFile.Type
 const KNOWN_FIELDS = new Set(Object.keys(ConfigFile.fields))
@@ -155,6 +171,14 @@ export const normaliseBaseUrl = (raw: string): { readonly ok: true; readonly url
   const path = url.pathname.replace(/\/+$/, "").replace(/\/v1$/, "").replace(/\/+$/, "")
   return { ok: true, url: `${url.origin}${path}` }
 }
+
+const priceOf = (price: typeof PriceSchema.Type): ModelPrice => ({
+  input: price.input,
+  output: price.output,
+  cacheRead: price.cache_read,
+  ...(price.cache_write === undefined ? {} : { cacheWrite: price.cache_write }),
+  ...(price.long_context === undefined ? {} : { longContext: { above: price.long_context.above, input: price.long_context.input, output: price.long_context.output, cacheRead: price.long_context.cache_read } })
+})
 
 /** " at line L, column C" of the first place `text` stops being JSON. */
 const whereInvalid = (text: string): string => {
@@ -306,20 +330,24 @@ export class PluginConfig extends Context.Service<PluginConfig, {
 
         const envBase = nonEmpty(env.baseUrl)
         const baseSource = Option.isSome(envBase) ? "MINIMAX_BASE_URL" : `${path} field base_url`
-        const hosts: Record<Region, string> = { ...DEFAULT_REGION_HOSTS }
+        const hosts: Record<Region, readonly [string, ...Array<string>]> = { ...DEFAULT_REGION_HOSTS }
         for (const each of ["global", "cn"] as const) {
           const raw = file.region_hosts?.[each]
           if (raw === undefined) continue
-          const host = normaliseBaseUrl(raw)
-          if (!host.ok) return yield* invalid(`${path} field region_hosts.${each} ${host.why}`)
-          hosts[each] = host.url
+          const list: Array<string> = []
+          for (const [i, entry] of (typeof raw === "string" ? [raw] : raw).entries()) {
+            const host = normaliseBaseUrl(entry)
+            if (!host.ok) return yield* invalid(`${path} field region_hosts.${each}${typeof raw === "string" ? "" : `[${i}]`} ${host.why}`)
+            list.push(host.url)
+          }
+          hosts[each] = list as [string, ...Array<string>]
         }
         const baseUrlSet = Option.isSome(envBase) || file.base_url !== undefined
-        const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? baseUrlOf(hosts[region])
+        const rawBase = Option.isSome(envBase) ? envBase.value : file.base_url ?? baseUrlOf(hosts[region][0])
         const base = normaliseBaseUrl(rawBase)
         if (!base.ok) return yield* invalid(`${baseSource} ${base.why}`)
         const carriesKey = secretScrubber(key)
-        for (const [field, url] of [[baseSource, base.url], ...Object.entries(hosts).map(([r, h]) => [`${path} field region_hosts.${r}`, h])] as const) {
+        for (const [field, url] of [[baseSource, base.url], ...Object.entries(hosts).flatMap(([r, list]) => list.map((h) => [`${path} field region_hosts.${r}`, h] as const))] as const) {
           if (carriesKey(url) !== url) return yield* invalid(`${field} contains the API key; a URL must not carry it`, "Put the key in api_key only.")
         }
 
@@ -347,7 +375,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
             billing: entry?.billing ?? (keyKindOf(secret) === "token-plan" ? "plan" : "payg"),
             region: keyRegion,
             // A key of another region than the config's goes to its own region's host: keys are bound to their region.
-            baseUrl: keyRegion === region ? base.url : baseUrlOf(hosts[keyRegion]),
+            baseUrl: keyRegion === region ? base.url : baseUrlOf(hosts[keyRegion][0]),
             models: entry?.models
           }
         })
@@ -371,7 +399,7 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           streamIdleTimeoutMs: file.stream_idle_timeout_ms ?? DEFAULTS.streamIdleTimeoutMs,
           maxRetries: file.max_retries ?? DEFAULTS.maxRetries,
           repairMarkup: file.repair_markup ?? DEFAULTS.repairMarkup,
-          models: mergeCatalog((file.models ?? []).map(({ family, ...descriptor }) => ({ descriptor, family })))
+          models: mergeCatalog((file.models ?? []).map(({ effort, family, price, ...descriptor }) => ({ descriptor, family, effort, price: price === undefined ? undefined : priceOf(price) })))
         } satisfies MinimaxConfig
       })
 

@@ -53,6 +53,19 @@ export const thinkingOnRule: HealRule<"adaptive" | "enabled"> = {
     `MiniMax refused thinking "${refused}" for ${model} and accepted "${accepted}"; using "${accepted}" for ${model} from now on.`
 }
 
+/**
+ * M3.1's effort, sent as `output_config.effort` as clients send it (§8, from one source): if
+ * MiniMax answers 400 naming that field, the model gets no effort for the life of the process.
+ */
+export const effortRule: HealRule<"send" | "omit"> = {
+  name: "effort",
+  alternative: (failure, tried) =>
+    tried === "send" && failure._tag === "InvalidRequest" && /output_config|effort/i.test(`${failure.upstream?.message ?? ""} ${failure.message}`)
+      ? "omit"
+      : undefined,
+  warning: (model) => `MiniMax refused output_config.effort for ${model}; sending ${model} no effort from now on (MiniMax's default applies).`
+}
+
 export class SelfHeal extends Context.Service<SelfHeal, {
   /**
    * Runs `attempt` with the value learned for (`rule`, `scope`), else `configured`. When the

@@ -74,7 +74,8 @@ export const initialBlockState = (turn: TurnShape): BlockState => {
     nextIndex: 0,
     deferred: [],
     textBlocksSeen: 0,
-    recoveredCalls: 0
+    recoveredCalls: 0,
+    strayClosers: 0
   }
 }
 
@@ -216,6 +217,9 @@ const relayPieces = (draft: Draft, key: number, pieces: ReadonlyArray<Piece>): v
         break
       case "toolCall":
         relayToolCall(draft, piece.invokes)
+        break
+      case "strayCloser":
+        draft.strayClosers++
         break
       case "thinking": {
         const index = takeIndex(draft)

@@ -61,6 +61,8 @@ export interface BlockState {
   readonly deferred: ReadonlyArray<TurnEvent> | undefined
   readonly textBlocksSeen: number
   readonly recoveredCalls: number
+  /** Stray reasoning closers dropped from the start of text blocks, so far. */
+  readonly strayClosers: number
 }
 
 /** One batch being reduced: the state's fields, mutable, and the events so far. */
@@ -74,6 +76,7 @@ export interface Draft {
   deferred: Array<TurnEvent> | undefined
   textBlocksSeen: number
   recoveredCalls: number
+  strayClosers: number
   fault: StreamFault | undefined
   readonly options: ReducerOptions
   readonly open: Map<number, OpenBlock>
@@ -96,6 +99,7 @@ export const draftOf = (state: BlockState): Draft => ({
   deferred: state.deferred === undefined ? undefined : [...state.deferred],
   textBlocksSeen: state.textBlocksSeen,
   recoveredCalls: state.recoveredCalls,
+  strayClosers: state.strayClosers,
   fault: undefined,
   options: state.options,
   open: new Map(state.open),
@@ -176,7 +180,8 @@ export const stepOf = (draft: Draft): { readonly state: BlockState; readonly eve
     nextIndex: draft.nextIndex,
     deferred: draft.deferred,
     textBlocksSeen: draft.textBlocksSeen,
-    recoveredCalls: draft.recoveredCalls
+    recoveredCalls: draft.recoveredCalls,
+    strayClosers: draft.strayClosers
   }
   return draft.fault === undefined ? { state, events: draft.events } : { state, events: draft.events, fault: draft.fault }
 }

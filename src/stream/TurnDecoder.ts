@@ -41,6 +41,8 @@ export interface ChunkOutcome {
   readonly completedLine: boolean
   /** What the turn's log should warn about (another model answered; a signature that signs nothing). */
   readonly warnings?: ReadonlyArray<string> | undefined
+  /** What the turn's log says at debug (a stray reasoning closer dropped). */
+  readonly debug?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -111,10 +113,18 @@ export const makeTurnDecoder = (options: TurnDecoderOptions): TurnDecoder => {
     })
   }
   const reduce = (anthropicEvents: ReadonlyArray<AnthropicEvent>, fault: StreamFault | undefined, completedLine: boolean): ChunkOutcome => {
+    const before = state.strayClosers
     const step: ReducerStep = reduceBlockEvents(state, anthropicEvents)
     state = step.state
     const events = scrubbed(step.events)
-    return { events, fault: step.fault ?? fault, completedLine, warnings: warningsOf(events, options.model, () => messageId) }
+    const dropped = step.state.strayClosers - before
+    return {
+      events,
+      fault: step.fault ?? fault,
+      completedLine,
+      warnings: warningsOf(events, options.model, () => messageId),
+      ...(dropped > 0 ? { debug: [`dropped ${dropped} stray reasoning closer(s) at the start of a text block (${step.state.strayClosers} in this turn)`] } : {})
+    }
   }
   /**
    * One chunk: where an event starts, whole compact deltas are read straight from the text;
@@ -163,7 +173,8 @@ export const makeTurnDecoder = (options: TurnDecoderOptions): TurnDecoder => {
       events: [...before.events, ...events],
       fault: step.fault,
       completedLine: true,
-      warnings: [...(before.warnings ?? []), ...warningsOf(events, options.model, () => messageId)]
+      warnings: [...(before.warnings ?? []), ...warningsOf(events, options.model, () => messageId)],
+      ...(before.debug === undefined ? {} : { debug: before.debug })
     }
   }
   const feedEvents = (events: ReadonlyArray<AnthropicEvent>): ChunkOutcome => {
@@ -178,13 +189,15 @@ export const feedAll = (decoder: TurnDecoder, chunks: ReadonlyArray<string>): Ch
   if (chunks.length === 1) return decoder.feed(chunks[0]!)
   const events: Array<TurnEvent> = []
   const warnings: Array<string> = []
+  const debug: Array<string> = []
   let completedLine = false
   for (const chunk of chunks) {
     const outcome = decoder.feed(chunk)
     for (const event of outcome.events) events.push(event)
     if (outcome.warnings !== undefined) warnings.push(...outcome.warnings)
+    if (outcome.debug !== undefined) debug.push(...outcome.debug)
     completedLine ||= outcome.completedLine
-    if (outcome.fault !== undefined) return { events, fault: outcome.fault, completedLine, warnings }
+    if (outcome.fault !== undefined) return { events, fault: outcome.fault, completedLine, warnings, debug }
   }
-  return { events, completedLine, warnings }
+  return { events, completedLine, warnings, debug }
 }

@@ -26,13 +26,18 @@ export type Piece =
   /** `raw` is the markup as written, relayed as text when the call is not one the request offered. */
   | { readonly kind: "toolCall"; readonly invokes: ReadonlyArray<Invoke>; readonly raw: string }
   | { readonly kind: "thinking"; readonly thinking: string }
+  /** A reasoning closer with no opener, alone at the start of a text block: dropped (§8). */
+  | { readonly kind: "strayCloser"; readonly closer: string }
 
 /** The reasoning markup M3 writes in text (§7, §8): `<think>` and, since November 2026, `<mm:think>`. */
 export const THINK_TAGS: ReadonlyArray<readonly [open: string, close: string]> = [[THINK_OPEN, THINK_CLOSE], ["<mm:think>", "</mm:think>"]]
 
+/** Closers M3 has been seen to leave at the start of a text block with no opener before them (§8). */
+export const STRAY_CLOSERS: ReadonlyArray<string> = ["</think>", "</mm:think>", "</thinking>"]
+
 /**
- * White space held at the start of the first text block, where reasoning markup may still
- * open. MiniMax writes `"\n\n"` there; past this much, it is relayed as the text it is and no
+ * White space held at the start of a text block, where reasoning markup may still open (the
+ * turn's first text block) or a stray closer may stand. MiniMax writes `"\n\n"` there; past this much, it is relayed as the text it is and no
  * markup is looked for in the lead any more.
  */
 export const MAX_LEAD_WHITE = 1024
@@ -50,8 +55,11 @@ const joinCaptured = (captured: Captured | undefined): string => {
 }
 
 export type ScanState =
-  /** The start of the turn's first text block, where reasoning markup may open; `held` is white space and a possible tag start. */
-  | { readonly phase: "lead"; readonly held: string }
+  /**
+   * The start of a text block, where a stray closer may stand, and in the turn's first text block
+   * (`thinkMayOpen`) reasoning markup may open; `held` is white space and a possible tag start.
+   */
+  | { readonly phase: "lead"; readonly held: string; readonly thinkMayOpen: boolean }
   /** Plain text; `held` could be the start of a tool call's opening tag. */
   | { readonly phase: "text"; readonly held: string }
   /**
@@ -69,7 +77,7 @@ export type ScanState =
     readonly tail: string
   }
 
-export const initialScan = (firstTextOfTurn: boolean): ScanState => ({ phase: firstTextOfTurn ? "lead" : "text", held: "" })
+export const initialScan = (firstTextOfTurn: boolean): ScanState => ({ phase: "lead", held: "", thinkMayOpen: firstTextOfTurn })
 
 export interface ScanStep {
   readonly state: ScanState
@@ -151,22 +159,35 @@ export const scanMarkup = (state: ScanState, delta: string): ScanStep => {
   for (;;) {
     switch (current.phase) {
       case "lead": {
+        const { thinkMayOpen } = current
         const text = current.held + input
         const first = text.search(NON_WHITE)
         if (first < 0) {
-          if (text.length <= MAX_LEAD_WHITE) return { state: { phase: "lead", held: text }, pieces }
+          if (text.length <= MAX_LEAD_WHITE) return { state: { phase: "lead", held: text, thinkMayOpen }, pieces }
           current = { phase: "text", held: "" }
           input = text
           continue
         }
         const rest = text.slice(first)
-        const tag = THINK_TAGS.find(([open]) => rest.startsWith(open))
+        const opens = thinkMayOpen ? THINK_TAGS : []
+        const tag = opens.find(([open]) => rest.startsWith(open))
         if (tag !== undefined && first <= MAX_LEAD_WHITE) {
           current = inside("think", tag[0], tag[1], text.slice(0, first))
           input = rest.slice(tag[0].length)
           continue
         }
-        if (first <= MAX_LEAD_WHITE && THINK_TAGS.some(([open]) => open.startsWith(rest))) return { state: { phase: "lead", held: text }, pieces }
+        const closer = STRAY_CLOSERS.find((each) => rest.startsWith(each))
+        if (closer !== undefined && first <= MAX_LEAD_WHITE) {
+          pushText(pieces, text.slice(0, first))
+          pieces.push({ kind: "strayCloser", closer })
+          current = { phase: "text", held: "" }
+          input = rest.slice(closer.length)
+          continue
+        }
+        const mayStillBe = (tag: string) => tag.startsWith(rest)
+        if (first <= MAX_LEAD_WHITE && (opens.some(([open]) => mayStillBe(open)) || STRAY_CLOSERS.some(mayStillBe))) {
+          return { state: { phase: "lead", held: text, thinkMayOpen }, pieces }
+        }
         current = { phase: "text", held: "" }
         input = text
         continue

@@ -84,7 +84,8 @@ const settled = <E>(outcome: ChunkOutcome, fail: (fault: StreamFault) => Effect.
   const stop = outcome.events.findIndex((event) => event.type === "turn_stop")
   const over: Effect.Effect<never, E | Cause.Done> | undefined = stop >= 0 ? Cause.done() : outcome.fault !== undefined ? fail(outcome.fault) : undefined
   const events = stop < 0 || stop === outcome.events.length - 1 ? outcome.events : outcome.events.slice(0, stop + 1)
-  const warn = outcome.warnings === undefined || outcome.warnings.length === 0 ? Effect.void : Effect.forEach(outcome.warnings, (w) => Effect.logWarning(w), { discard: true })
+  const notes = [...(outcome.warnings ?? []).map((w) => Effect.logWarning(w)), ...(outcome.debug ?? []).map((d) => Effect.logDebug(d))]
+  const warn = notes.length === 0 ? undefined : Effect.all(notes, { discard: true })
   return { events, over, warn }
 }
 
@@ -114,7 +115,7 @@ export const turnEventsOfText = <E, R, F>(
         const step = settled(outcome, fail)
         over ??= step.over
         const next = Arr.isReadonlyArrayNonEmpty(step.events) ? Effect.succeed(step.events) : pull
-        return outcome.warnings === undefined || outcome.warnings.length === 0 ? next : Effect.andThen(step.warn, next)
+        return step.warn === undefined ? next : Effect.andThen(step.warn, next)
       }
       const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<TurnEvent>, E | F> = Effect.suspend(() =>
         over ?? Pull.matchEffect(watchdog.pull, {
@@ -150,9 +151,10 @@ export const turnEventsOfMessage = <F>(
       events: [...first.events, ...last.events],
       fault: first.fault ?? last.fault,
       completedLine: true,
-      warnings: [...(first.warnings ?? []), ...(last.warnings ?? [])]
+      warnings: [...(first.warnings ?? []), ...(last.warnings ?? [])],
+      debug: [...(first.debug ?? []), ...(last.debug ?? [])]
     }, (fault) => Effect.flatMap(onFault(fault), Effect.fail))
     const fault = step.events.some((event) => event.type === "turn_stop") ? undefined : first.fault ?? last.fault
     const after: Stream.Stream<never, F> = fault === undefined ? Stream.empty : Stream.fromEffect(Effect.flatMap(onFault(fault), Effect.fail))
-    return Stream.fromEffect(step.warn).pipe(Stream.drain, Stream.concat(Stream.fromIterable(step.events)), Stream.concat(after))
+    return Stream.fromEffect(step.warn ?? Effect.void).pipe(Stream.drain, Stream.concat(Stream.fromIterable(step.events)), Stream.concat(after))
   }))

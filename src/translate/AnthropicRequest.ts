@@ -58,5 +58,7 @@ export interface AnthropicRequest {
   readonly top_p?: number
   readonly stop_sequences?: ReadonlyArray<string>
   readonly thinking?: AnthropicThinking
+  /** M3.1's reasoning effort, sent as clients send it (§8). */
+  readonly output_config?: { readonly effort: "low" | "medium" | "high" | "xhigh" | "max" }
   readonly metadata?: { readonly user_id: string }
 }

@@ -11,7 +11,7 @@ import type { ContentBlock, Message, Tool, TurnRequest } from "@plexum/sdk"
 import type { AcceptedRange, RequestPolicy } from "../minimax/catalog.ts"
 import { isMismatchedSignature } from "../minimax/thinkingSignature.ts"
 
-export type RepairKind = "temperature" | "topP" | "toolSchema"
+export type RepairKind = "temperature" | "topP" | "toolSchema" | "thinkingDisabled"
 
 export interface Repair {
   readonly kind: RepairKind
@@ -60,6 +60,9 @@ export const repairRequest = (request: TurnRequest, policy: RequestPolicy): Repa
       repaired = { ...repaired, tools }
       repairs.push({ kind: "toolSchema", message: `tool input schemas without type "object" or properties were completed (${fixed.join(", ")})` })
     }
+  }
+  if (policy.thinking === "adaptive-with-effort" && request.thinking?.type === "disabled") {
+    repairs.push({ kind: "thinkingDisabled", message: `${policy.family.toUpperCase()} models always think and refuse thinking disabled (2013); sent adaptive thinking at effort low instead` })
   }
   let unsignedThinking = 0
   const unsign = (block: ContentBlock): ContentBlock => {

@@ -5,7 +5,7 @@
  * interleaved thinking needs; a thinking block whose signature is "" goes without one.
  */
 import type { CacheControl, ContentBlock, ImageBlock, Message, TextBlock, Tool, ToolChoice, TurnRequest } from "@plexum/sdk"
-import type { RequestPolicy } from "../minimax/catalog.ts"
+import type { Effort, RequestPolicy } from "../minimax/catalog.ts"
 import type {
   AnthropicCacheControl,
   AnthropicImageBlock,
@@ -25,6 +25,25 @@ export interface AnthropicRequestOptions {
   readonly policy?: RequestPolicy | undefined
   /** What M3 is sent for "thinking on". */
   readonly thinkingOn?: ThinkingOn | undefined
+  /** M3.1's effort when the request's thinking says none (config `models[].effort`); undefined: MiniMax's default. */
+  readonly defaultEffort?: Effort | undefined
+  /** False once MiniMax refused `output_config` for the model: no effort is sent. */
+  readonly sendEffort?: boolean | undefined
+}
+
+/**
+ * A thinking budget as M3.1's effort level: the budget a level roughly spends. `disabled` is
+ * `low` (M3.1 cannot stop thinking; low is the least it does).
+ */
+export const effortOfBudget = (budgetTokens: number): Effort =>
+  budgetTokens <= 2_048 ? "low" : budgetTokens <= 8_192 ? "medium" : budgetTokens <= 16_384 ? "high" : budgetTokens <= 32_768 ? "xhigh" : "max"
+
+/** The effort sent to M3.1, or undefined to send none. */
+export const effortFor = (request: TurnRequest, options: AnthropicRequestOptions): Effort | undefined => {
+  if (options.policy?.thinking !== "adaptive-with-effort" || options.sendEffort === false) return undefined
+  if (request.thinking?.type === "disabled") return "low"
+  if (request.thinking?.type === "enabled") return effortOfBudget(request.thinking.budgetTokens)
+  return options.defaultEffort
 }
 
 const withCache = <B extends object>(body: B, cacheControl: CacheControl | undefined): B & { readonly cache_control?: AnthropicCacheControl } =>
@@ -91,6 +110,8 @@ const toAnthropicToolChoice = (choice: ToolChoice): NonNullable<AnthropicRequest
  * so "enabled" and "unset" are both sent as its "on" value, without a budget.
  */
 export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptions): AnthropicThinking | undefined => {
+  // M3.1 refuses `disabled` (2013, §8): it always thinks, and its effort says how much.
+  if (options.policy?.thinking === "adaptive-with-effort") return { type: "adaptive" }
   if (options.policy?.thinking === "off-unless-asked") {
     return request.thinking?.type === "disabled" ? { type: "disabled" } : { type: options.thinkingOn ?? "adaptive" }
   }
@@ -100,6 +121,7 @@ export const thinkingFor = (request: TurnRequest, options: AnthropicRequestOptio
 
 export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequestOptions): AnthropicRequest => {
   const thinking = thinkingFor(request, defaults)
+  const effort = effortFor(request, defaults)
   return {
     model: request.model,
     max_tokens: request.maxTokens ?? defaults.maxTokensDefault,
@@ -112,6 +134,7 @@ export const toAnthropicRequest = (request: TurnRequest, defaults: AnthropicRequ
     ...(request.topP === undefined ? {} : { top_p: request.topP }),
     ...(request.stopSequences === undefined ? {} : { stop_sequences: request.stopSequences }),
     ...(thinking === undefined ? {} : { thinking }),
+    ...(effort === undefined ? {} : { output_config: { effort } }),
     ...(request.metadata?.userId === undefined ? {} : { metadata: { user_id: request.metadata.userId } })
   }
 }

@@ -16,14 +16,14 @@ import { LogOnce } from "../services/LogOnce.ts"
 import { KeyChain } from "../services/KeyChain.ts"
 import type { ConfiguredClient } from "../services/MinimaxClient.ts"
 import type { MinimaxConfig } from "../services/PluginConfig.ts"
-import { SelfHeal, thinkingOnRule } from "../services/SelfHeal.ts"
+import { effortRule, SelfHeal, thinkingOnRule } from "../services/SelfHeal.ts"
 import { decodeUtf8 } from "../stream/decodeUtf8.ts"
 import { eventsOfMessage } from "../stream/MessageBody.ts"
 import { turnEventsOfMessage, turnEventsOfText } from "../stream/responseEvents.ts"
 import type { AnthropicRequest } from "../translate/AnthropicRequest.ts"
 import { checkRequest } from "../translate/checkRequest.ts"
 import { repairRequest } from "../translate/repairRequest.ts"
-import { type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
+import { effortFor, type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { failureOfFault } from "./failureOfFault.ts"
 import { type KeyRoute, routeTurn } from "./keyRoute.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
@@ -40,20 +40,24 @@ const recoveredCallIds = Effect.map(
   }
 )
 
-/** The request body, given M3's "thinking on" value, and whether the body carries one MiniMax may refuse for the other. */
+/** The request body, given M3's "thinking on" value and whether M3.1's effort is sent, and which of them the body carries. */
 interface TurnBody {
-  readonly build: (thinkingOn: ThinkingOn) => AnthropicRequest
+  readonly build: (thinkingOn: ThinkingOn, sendEffort: boolean) => AnthropicRequest
   readonly sendsThinkingOn: boolean
+  readonly sendsEffort: boolean
 }
 
 /**
  * Sends the body once. When it carries M3's "thinking on" value, that value is healed per
  * model: MiniMax has refused `adaptive` for `enabled` once (July 2026) and the reverse since.
  */
-const send = (client: ConfiguredClient, selfHeal: SelfHeal["Service"], model: string, body: TurnBody) =>
-  body.sendsThinkingOn
-    ? selfHeal.heal(thinkingOnRule, model, "adaptive", (thinkingOn) => client.sendMessages(body.build(thinkingOn)))
-    : client.sendMessages(body.build("adaptive"))
+const send = (client: ConfiguredClient, selfHeal: SelfHeal["Service"], model: string, body: TurnBody) => {
+  const withEffort = (effort: "send" | "omit") =>
+    body.sendsThinkingOn
+      ? selfHeal.heal(thinkingOnRule, model, "adaptive", (thinkingOn) => client.sendMessages(body.build(thinkingOn, effort === "send")))
+      : client.sendMessages(body.build("adaptive", effort === "send"))
+  return body.sendsEffort ? selfHeal.heal(effortRule, model, "send", withEffort) : withEffort("omit")
+}
 
 /**
  * One attempt: the request sent once, its answer as TurnEvents. On the first attempt, when a
@@ -161,9 +165,12 @@ export const runTurn = (
     const keyChain = yield* KeyChain
     for (const repair of repaired.repairs) yield* logOnce.note(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
     if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
+    const model = findModel(config.models, request.model)!
+    const options = { maxTokensDefault: config.maxTokensDefault, policy, defaultEffort: model.effort }
     const body: TurnBody = {
-      build: (thinkingOn) => toAnthropicRequest(repaired.request, { maxTokensDefault: config.maxTokensDefault, policy, thinkingOn }),
-      sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled"
+      build: (thinkingOn, sendEffort) => toAnthropicRequest(repaired.request, { ...options, thinkingOn, sendEffort }),
+      sendsThinkingOn: policy.thinking === "off-unless-asked" && request.thinking?.type !== "disabled",
+      sendsEffort: effortFor(repaired.request, options) !== undefined
     }
     return routeTurn(serving, {
       model: request.model,

@@ -28,7 +28,7 @@ describe("plexum-plugin.json", () => {
 })
 
 describe("spawned plugin, no config", () => {
-  it.live("initialize lists the eight models of §7 even without config", () =>
+  it.live("initialize lists the catalog's ten models (§7 and §8) even without config", () =>
     Effect.gen(function*() {
       const { home } = makePlexumHome()
       const host = yield* spawnPlugin(pluginEnv(home))
@@ -40,6 +40,8 @@ describe("spawned plugin, no config", () => {
         "MiniMax-M2.7",
         "MiniMax-M2.7-highspeed",
         "MiniMax-M3",
+        "MiniMax-M3[1m]",
+        "MiniMax-M3.1-Flash-Preview",
         "MiniMax-M2.5",
         "MiniMax-M2.5-highspeed",
         "MiniMax-M2.1",
@@ -47,9 +49,10 @@ describe("spawned plugin, no config", () => {
         "MiniMax-M2"
       ])
       for (const model of result.models) {
-        const m3 = model.id === "MiniMax-M3"
+        const m3 = model.id.startsWith("MiniMax-M3")
+        const m31 = model.id.startsWith("MiniMax-M3.1")
         assert.strictEqual(model.contextWindow, m3 ? 1_000_000 : 204_800)
-        assert.strictEqual(model.maxOutputTokens, m3 ? 524_288 : 131_072)
+        assert.strictEqual(model.maxOutputTokens, m31 ? 131_072 : m3 ? 524_288 : 131_072)
         assert.deepStrictEqual(model.supports, { thinking: true, tools: true, images: m3 })
         assert.isString(model.note)
       }
@@ -75,7 +78,7 @@ describe("spawned plugin, no config", () => {
       const { home, configPath } = makePlexumHome({ api_key: "sk-cp-abcdefghijklmnopqrstuvwxyz", region: "mars" })
       const host = yield* spawnPlugin(pluginEnv(home))
       const init = yield* host.initialize()
-      assert.strictEqual(init.models.length, 8)
+      assert.strictEqual(init.models.length, 10)
       const error = yield* expectRpcError(host.turnCollect("t1", userTurn("hi")))
       const data = error.data as { tag: string; message: string }
       assert.strictEqual(data.tag, "ConfigInvalid")

@@ -127,4 +127,17 @@ describe("normaliseBaseUrl", () => {
     }
     assert.isTrue(normaliseBaseUrl("http://127.0.0.1:8787/anthropic").ok)
   })
+
+  it.effect("region cn: messages go to the first host of the cn list, api.minimaxi.com, with api.minimax.cn after it; region_hosts may be a list", () =>
+    Effect.gen(function*() {
+      const byDefault = yield* load(pluginDirWith(JSON.stringify({ api_key: KEY, region: "cn" })))
+      assert.strictEqual(byDefault._tag, "Success")
+      const config = byDefault._tag === "Success" ? byDefault.success : undefined!
+      assert.strictEqual(config.baseUrl, "https://api.minimaxi.com/anthropic")
+      assert.deepStrictEqual(config.regionHosts.cn, ["https://api.minimaxi.com", "https://api.minimax.cn"])
+      const listed = yield* load(pluginDirWith(JSON.stringify({ api_key: KEY, region: "cn", region_hosts: { cn: ["https://api.minimax.cn/", "https://api.minimaxi.com"] } })))
+      assert.strictEqual(listed._tag === "Success" ? listed.success.baseUrl : "", "https://api.minimax.cn/anthropic")
+      const bad = yield* failureOf(pluginDirWith(JSON.stringify({ api_key: KEY, region_hosts: { cn: ["https://ok.example", "ftp://no"] } })))
+      assert.include(bad.message, "region_hosts.cn[1]")
+    }))
 })
