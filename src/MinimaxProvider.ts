@@ -14,7 +14,8 @@ import { HttpWarmup } from "./services/HttpWarmup.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "./pluginIdentity.ts"
 import { type ConfigLocation, configOfKey, PluginConfig } from "./services/PluginConfig.ts"
 import { runTurn, type TurnKeys } from "./turn/runTurn.ts"
-import { startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
+import { ledgerRowOf, startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
+import { Ledger } from "./services/Ledger.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
 const failureTagOf = (cause: Cause.Cause<{ readonly _tag: string }>): string => {
@@ -47,6 +48,7 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const selfHeal = yield* SelfHeal
     const logOnce = yield* LogOnce
     const keyChain = yield* KeyChain
+    const ledger = yield* Ledger
     const scope = yield* Effect.scope
 
     const withListed = (turnKeys: TurnKeys, models: ReadonlyArray<ListedModel>): TurnKeys =>
@@ -58,6 +60,13 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
         Effect.flatMap((turnKeys) => Effect.map(Ref.get(listed), (models) => withListed(turnKeys, models))),
         Effect.tap((turnKeys) => Ref.set(loaded, { pluginDir, turnKeys: Option.some(turnKeys), stamp }))
       )
+
+    /** Opens the usage ledger the loaded config names (or none: the budget then counts this process alone). */
+    const openLedger = Effect.flatMap(Ref.get(loaded), ({ turnKeys }) =>
+      Option.match(turnKeys, {
+        onNone: () => ledger.open(undefined, 0),
+        onSome: ({ config }) => ledger.open(config.ledgerPath, config.ledgerRetentionDays)
+      }))
 
     /**
      * Reads MiniMax's own model list once, in the background after `initialize`, with the first
@@ -106,17 +115,23 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
           Effect.andThen(Effect.flatMap(pluginConfig.locate(params.pluginDir), (location) => load(params.pluginDir, stampOf(location)))),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore,
-          // Once the answer is out, the HTTP client is loaded in the background (HttpWarmup), then the model list read.
-          Effect.andThen(Effect.forkIn(Effect.delay(Effect.andThen(warmup, syncModelList), WARMUP_DELAY_MS), scope)),
+          // Once the answer is out, in the background: the HTTP client loaded (HttpWarmup), the ledger opened, the model list read.
+          Effect.andThen(Effect.forkIn(Effect.delay(Effect.all([warmup, openLedger, syncModelList], { discard: true }), WARMUP_DELAY_MS), scope)),
           Effect.asVoid
         ),
       models: Effect.map(Ref.get(loaded), ({ turnKeys }) =>
         Option.match(turnKeys, { onSome: ({ config }) => descriptorsOf(config.models), onNone: () => descriptorsOf(BUILTIN_MODELS) })),
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
-          const tally = startTally(turnId, request.model, performance.now())
+          const tally = startTally(turnId, request.model, performance.now(), Date.now())
           const finished = (ending: TurnEnding) =>
-            Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, performance.now())))
+            Effect.suspend(() => {
+              const endedAt = performance.now()
+              return Effect.andThen(
+                Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, endedAt))),
+                ledger.record(ledgerRowOf(tally, ending, endedAt))
+              )
+            })
           const turnKeys = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
           yield* Effect.logDebug("turn started", `${request.messages.length} message(s), ${turnKeys.keys.length} key(s)`).pipe(
             Effect.annotateLogs({ turn: turnId, model: request.model })
@@ -125,6 +140,7 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
             Effect.provideService(SelfHeal, selfHeal),
             Effect.provideService(LogOnce, logOnce),
             Effect.provideService(KeyChain, keyChain),
+            Effect.provideService(Ledger, ledger),
             Effect.tapError((failure) => finished({ failure: failure._tag }))
           )
           return events.pipe(
@@ -141,6 +157,6 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     })
   })
 
-  /** Needs PluginConfig, MinimaxClient, SelfHeal, LogOnce and KeyChain; HttpWarmup, when provided (live), runs after `initialize`. */
+  /** Needs PluginConfig, MinimaxClient, SelfHeal, LogOnce, KeyChain and Ledger; HttpWarmup, when provided (live), runs after `initialize`. */
   static readonly layer = Layer.effect(MinimaxProvider, MinimaxProvider.make)
 }

@@ -27,6 +27,7 @@ export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>
 export class UpstreamProtocol extends Schema.TaggedError<UpstreamProtocol>()("UpstreamProtocol", failureFields) {}
 export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", failureFields) {}
 export class UpstreamError extends Schema.TaggedError<UpstreamError>()("UpstreamError", failureFields) {}
+export class BudgetExceeded extends Schema.TaggedError<BudgetExceeded>()("BudgetExceeded", failureFields) {}
 
 export type MinimaxFailure =
   | ConfigInvalid
@@ -42,6 +43,7 @@ export type MinimaxFailure =
   | UpstreamProtocol
   | Timeout
   | UpstreamError
+  | BudgetExceeded
 
 export type FailureFields = Omit<ConstructorParameters<typeof UpstreamError>[0], "_tag">
 

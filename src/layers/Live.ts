@@ -12,6 +12,7 @@ import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
 import { HttpWarmup } from "../services/HttpWarmup.ts"
 import { KeyChain } from "../services/KeyChain.ts"
+import { Ledger } from "../services/Ledger.ts"
 import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
@@ -45,6 +46,7 @@ export const ServicesLive = Layer.mergeAll(
   MinimaxClient.layer.pipe(Layer.provideMerge(SelfHeal.layer)),
   LogOnce.layer,
   KeyChain.layer,
+  Ledger.layer,
   PluginConfig.layer.pipe(Layer.provide(ConfigFileSystem))
 ).pipe(Layer.provideMerge(HttpClientLive))
 

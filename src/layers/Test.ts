@@ -11,6 +11,7 @@ import { keyKindOf, maskKey } from "../minimax/apiKey.ts"
 import { baseUrlOf, type ChainKey, DEFAULTS, type MinimaxConfig, PluginConfig } from "../services/PluginConfig.ts"
 import { DEFAULT_REGION_HOSTS } from "../minimax/regions.ts"
 import { KeyChain } from "../services/KeyChain.ts"
+import { Ledger } from "../services/Ledger.ts"
 import { LogOnce } from "../services/LogOnce.ts"
 import { SelfHeal } from "../services/SelfHeal.ts"
 
@@ -35,6 +36,8 @@ export const testConfig = (overrides: Partial<MinimaxConfig> = {}): MinimaxConfi
     regionHosts: DEFAULT_REGION_HOSTS,
     ...DEFAULTS,
     models: BUILTIN_MODELS,
+    ledgerPath: undefined,
+    dailyBudgetUsd: undefined,
     ...overrides
   }
   const secret = Redacted.value(base.apiKey)
@@ -70,5 +73,5 @@ export const ProviderTest = (config: MinimaxConfig, http: Layer.Layer<HttpClient
   MinimaxProvider.layer.pipe(
     Layer.provide(MinimaxClient.layer),
     Layer.provideMerge(SelfHeal.layer),
-    Layer.provide([LogOnce.layer, KeyChain.layer, http, PluginConfigTest(config)])
+    Layer.provide([LogOnce.layer, KeyChain.layer, Ledger.layer, http, PluginConfigTest(config)])
   )

@@ -5,7 +5,7 @@
  * (or variable) and the field; no message ever contains the key.
  */
 import { homedir } from "node:os"
-import { join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { ModelDescriptor } from "@plexum/sdk"
 import { Config, Context, Effect, FileSystem, Layer, Option, Redacted, Schema, SchemaIssue } from "effect"
 import { type Catalog, Effort, Family, mergeCatalog, type ModelPrice } from "../minimax/catalog.ts"
@@ -31,7 +31,8 @@ export const DEFAULTS = {
   // Minutes of silence mid-stream are real (240 s inside a tool call, §7); Hermes raised its minimum to 300 s.
   streamIdleTimeoutMs: 300_000,
   maxRetries: 2,
-  repairMarkup: true
+  repairMarkup: true,
+  ledgerRetentionDays: 400
 }
 
 /** Where a setting's value came from: config.json, a MINIMAX_* variable, or the default. */
@@ -80,6 +81,11 @@ export interface MinimaxConfig {
   readonly maxRetries: number
   /** Tool calls MiniMax writes as XML text become tool_use blocks; a leading <think> becomes thinking. */
   readonly repairMarkup: boolean
+  /** The usage ledger's file (SQLite), or undefined when `ledger` is false. */
+  readonly ledgerPath: string | undefined
+  readonly ledgerRetentionDays: number
+  /** Pay-as-you-go spend allowed per local day (USD), or undefined for none. */
+  readonly dailyBudgetUsd: number | undefined
   readonly models: Catalog
 }
 
@@ -137,6 +143,10 @@ const ConfigFile = Schema.Struct({
   stream_idle_timeout_ms: Schema.optionalKey(positiveInt),
   max_retries: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 10 }))),
   repair_markup: Schema.optionalKey(Schema.Boolean),
+  ledger: Schema.optionalKey(Schema.Boolean),
+  ledger_path: Schema.optionalKey(Schema.String.check(Schema.isMinLength(1))),
+  ledger_retention_days: Schema.optionalKey(positiveInt),
+  daily_budget_usd: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThan(0))),
   models: Schema.optionalKey(Schema.Array(Schema.Struct({ ...ModelDescriptor.fields, family: Schema.optionalKey(Family),
     price: Schema.optionalKey(PriceSchema),
     effort: Schema.optionalKey(Effort)
@@ -399,6 +409,10 @@ export class PluginConfig extends Context.Service<PluginConfig, {
           streamIdleTimeoutMs: file.stream_idle_timeout_ms ?? DEFAULTS.streamIdleTimeoutMs,
           maxRetries: file.max_retries ?? DEFAULTS.maxRetries,
           repairMarkup: file.repair_markup ?? DEFAULTS.repairMarkup,
+          // The ledger lives beside config.json unless moved; a relative ledger_path is relative to config.json's folder.
+          ledgerPath: file.ledger === false ? undefined : resolve(dirname(path), file.ledger_path ?? "usage.sqlite"),
+          ledgerRetentionDays: file.ledger_retention_days ?? DEFAULTS.ledgerRetentionDays,
+          dailyBudgetUsd: file.daily_budget_usd,
           models: mergeCatalog((file.models ?? []).map(({ effort, family, price, ...descriptor }) => ({ descriptor, family, effort, price: price === undefined ? undefined : priceOf(price) })))
         } satisfies MinimaxConfig
       })

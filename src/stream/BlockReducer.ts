@@ -49,6 +49,8 @@ export interface TurnShape {
   readonly tools?: ReadonlyArray<{ readonly name: string; readonly inputSchema: Readonly<Record<string, unknown>> }> | undefined
   readonly toolCallId?: ((n: number) => string) | undefined
   readonly emptyIsFault?: boolean | undefined
+  /** What the turn costs for a usage (the model's price, unless a plan pays): carried on `turn_stop` as `costUsd`. */
+  readonly costOf?: ((usage: Usage) => number | undefined) | undefined
 }
 
 export const initialBlockState = (turn: TurnShape): BlockState => {
@@ -61,7 +63,8 @@ export const initialBlockState = (turn: TurnShape): BlockState => {
       return [tool.name, typeof properties === "object" && properties !== null ? properties as Record<string, unknown> : {}]
     })),
     toolCallId: turn.toolCallId ?? ((n) => `call_function_recovered_${n}`),
-    emptyIsFault: turn.emptyIsFault ?? false
+    emptyIsFault: turn.emptyIsFault ?? false,
+    costOf: turn.costOf ?? (() => undefined)
   }
   return {
     phase: "awaiting_start",
@@ -140,7 +143,8 @@ const finishTurn = (draft: Draft, stopReason: StopReason, stopSequence: string |
   }
   releaseDeferred(draft)
   const reason = stopReason === "end_turn" && draft.recoveredCalls > 0 ? "tool_use" : stopReason
-  draft.events.push(turnStop(draft.usage, reason, stopSequence))
+  const costUsd = draft.options.costOf(draft.usage)
+  draft.events.push(turnStop(costUsd === undefined ? draft.usage : { ...draft.usage, costUsd }, reason, stopSequence))
   draft.phase = "done"
 }
 

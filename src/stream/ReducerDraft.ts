@@ -44,6 +44,8 @@ export interface ReducerOptions {
   readonly toolCallId: (n: number) => string
   /** A turn with no content block at all is a fault (to be tried again), not an empty answer. */
   readonly emptyIsFault: boolean
+  /** The turn's pay-as-you-go cost for its final usage, put on `turn_stop`; undefined when unknown or billed to a plan. */
+  readonly costOf: (usage: Usage) => number | undefined
 }
 
 export interface BlockState {

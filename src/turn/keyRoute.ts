@@ -7,7 +7,7 @@
  */
 import type { TurnEvent } from "@plexum/sdk"
 import { Clock, Effect, Redacted, Stream } from "effect"
-import { type MinimaxFailure, reissued } from "../failures/MinimaxFailure.ts"
+import { BudgetExceeded, type MinimaxFailure, reissued } from "../failures/MinimaxFailure.ts"
 import { localTime } from "../localTime.ts"
 import type { KeyChain, KeyOut } from "../services/KeyChain.ts"
 import type { ConfiguredClient } from "../services/MinimaxClient.ts"
@@ -44,9 +44,26 @@ const noKeyServed = (reasons: ReadonlyArray<KeyReason>, nowMs: number): MinimaxF
   })
 }
 
+/** Today's pay-as-you-go budget: keys that pay as they go are out once it is spent. */
+export interface Budget {
+  readonly limitUsd: number
+  readonly spentUsd: number
+  /** Local midnight: when the budget is new. */
+  readonly resetsAt: number
+}
+
+const budgetRefusal = (budget: Budget, nowMs: number): MinimaxFailure =>
+  new BudgetExceeded({
+    message: `Today's pay-as-you-go spend, ${budget.spentUsd.toFixed(4)} USD, has reached daily_budget_usd ${budget.limitUsd} USD`,
+    retryable: false,
+    retryAfterMs: Math.max(0, budget.resetsAt - nowMs),
+    hint: `It resets at ${localTime(budget.resetsAt)}. Raise daily_budget_usd in config.json, or add a plan key to the chain: plan turns go on.`
+  })
+
 export interface RouteOptions {
   readonly model: string
   readonly keyChain: KeyChain["Service"]
+  readonly budget?: Budget | undefined
   /** One key's attempts at the turn, with today's retry rule; `handOver` says when to stop retrying and move on instead. */
   readonly attempts: (route: KeyRoute, handOver: (failure: MinimaxFailure) => boolean, onEvents: () => void) => Stream.Stream<TurnEvent, MinimaxFailure>
 }
@@ -66,6 +83,10 @@ export const routeTurn = (keys: ReadonlyArray<KeyRoute>, options: RouteOptions):
   /** The first key from `start` on that may serve, and the reasons of those skipped. */
   const nextKey = (start: number, nowMs: number, skipped: Array<KeyReason>): number | undefined => {
     for (let index = start; index < keys.length; index++) {
+      if (options.budget !== undefined && keys[index]!.key.billing === "payg" && options.budget.spentUsd >= options.budget.limitUsd) {
+        skipped.push({ route: keys[index]!, why: "the daily budget is spent", until: options.budget.resetsAt, failure: budgetRefusal(options.budget, nowMs) })
+        continue
+      }
       const out: KeyOut | undefined = single ? undefined : keyChain.outFor(idOf(keys[index]!), model, nowMs)
       if (out === undefined) return index
       skipped.push({ route: keys[index]!, why: out.why, until: out.until, failure: out.failure })

@@ -7,13 +7,15 @@
  * owns the request body, so what MiniMax refuses in it (M3's "thinking on" value) is healed
  * here. The provider and `--probe` both run turns here.
  */
-import type { TurnEvent, TurnRequest } from "@plexum/sdk"
+import type { TurnEvent, TurnRequest, Usage } from "@plexum/sdk"
 import { Clock, Effect, Random, Stream } from "effect"
 import { failureFromErrorBody } from "../failures/classify.ts"
 import { InvalidRequest, type MinimaxFailure } from "../failures/MinimaxFailure.ts"
 import { FAMILY_POLICIES, findModel, type RequestPolicy } from "../minimax/catalog.ts"
+import { costOf } from "../minimax/pricing.ts"
 import { LogOnce } from "../services/LogOnce.ts"
 import { KeyChain } from "../services/KeyChain.ts"
+import { Ledger, localMidnight } from "../services/Ledger.ts"
 import type { ConfiguredClient } from "../services/MinimaxClient.ts"
 import type { MinimaxConfig } from "../services/PluginConfig.ts"
 import { effortRule, SelfHeal, thinkingOnRule } from "../services/SelfHeal.ts"
@@ -25,9 +27,9 @@ import { checkRequest } from "../translate/checkRequest.ts"
 import { repairRequest } from "../translate/repairRequest.ts"
 import { effortFor, type ThinkingOn, toAnthropicRequest } from "../translate/toAnthropicRequest.ts"
 import { failureOfFault } from "./failureOfFault.ts"
-import { type KeyRoute, routeTurn } from "./keyRoute.ts"
+import { type Budget, type KeyRoute, routeTurn } from "./keyRoute.ts"
 import { retryDelayMs, shouldRetry } from "./retryPolicy.ts"
-import { tallyEvents, type TurnTally } from "./TurnTally.ts"
+import { sendsCacheControl, tallyEvents, type TurnTally } from "./TurnTally.ts"
 
 const ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -69,7 +71,8 @@ const attemptTurn = (
   selfHeal: SelfHeal["Service"],
   request: TurnRequest,
   body: TurnBody,
-  retries: number
+  retries: number,
+  costOf: (usage: Usage) => number | undefined
 ): Stream.Stream<TurnEvent, MinimaxFailure> =>
   Stream.unwrap(Effect.gen(function*() {
     const toolCallId = yield* recoveredCallIds
@@ -82,7 +85,8 @@ const attemptTurn = (
       toolCallId,
       emptyIsFault: retries === 0 && client.config.maxRetries > 0,
       idleTimeoutMs: client.config.streamIdleTimeoutMs,
-      scrub: context.scrub
+      scrub: context.scrub,
+      costOf
     }
     const onFault = (fault: Parameters<typeof failureOfFault>[0]) => Effect.map(Clock.currentTimeMillis, (nowMs) => failureOfFault(fault, context, nowMs))
     const answer = yield* send(client, selfHeal, request.model, body)
@@ -130,6 +134,28 @@ export const retryBeforeFirstEvent = <A, R>(
   return from(0)
 }
 
+const noCost = (): undefined => undefined
+
+/**
+ * Today's pay-as-you-go budget, when config sets one and a key of the chain pays as it goes: the
+ * ledger's spend (every process sharing it, across restarts), else this process's, said once.
+ */
+const budgetOf = (config: MinimaxConfig, keys: ReadonlyArray<KeyRoute>, logOnce: LogOnce["Service"]) =>
+  Effect.gen(function*() {
+    const limitUsd = config.dailyBudgetUsd
+    if (limitUsd === undefined || !keys.some(({ key }) => key.billing === "payg")) return undefined
+    const nowMs = yield* Clock.currentTimeMillis
+    const spend = yield* Effect.flatMap(Ledger, (ledger) => ledger.spentToday(nowMs))
+    const midnight = localMidnight(nowMs)
+    const day = new Date(midnight).toDateString()
+    if (!spend.shared) yield* logOnce.note("budget:own", "the daily budget counts this process's spend only: the usage ledger is off")
+    if (spend.usd >= 0.8 * limitUsd && spend.usd < limitUsd) {
+      yield* logOnce.note(`budget:80:${day}`, `today's pay-as-you-go spend is ${spend.usd.toFixed(4)} USD, 80 % or more of daily_budget_usd ${limitUsd}`)
+    }
+    const tomorrow = localMidnight(midnight + 36 * 3_600_000)
+    return { limitUsd, spentUsd: spend.usd, resetsAt: tomorrow } satisfies Budget
+  })
+
 /** The keys of a loaded config with their clients, and the config they share. */
 export interface TurnKeys {
   readonly config: MinimaxConfig
@@ -144,7 +170,7 @@ export const runTurn = (
   { config, keys }: TurnKeys,
   request: TurnRequest,
   tally?: TurnTally
-): Effect.Effect<Stream.Stream<TurnEvent, MinimaxFailure>, MinimaxFailure, SelfHeal | LogOnce | KeyChain> =>
+): Effect.Effect<Stream.Stream<TurnEvent, MinimaxFailure>, MinimaxFailure, SelfHeal | LogOnce | KeyChain | Ledger> =>
   Effect.gen(function*() {
     const refusal = checkRequest(request, config.models)
     if (refusal !== undefined) return yield* Effect.fail(refusal)
@@ -163,9 +189,17 @@ export const runTurn = (
     const logOnce = yield* LogOnce
     const selfHeal = yield* SelfHeal
     const keyChain = yield* KeyChain
+    const budget = yield* budgetOf(config, serving, logOnce)
     for (const repair of repaired.repairs) yield* logOnce.note(`repair:${repair.kind}`, `repaired before sending: ${repair.message}`)
     if (repaired.unsignedThinking > 0) yield* Effect.logDebug(`${repaired.unsignedThinking} thinking block(s) sent without a signature`)
     const model = findModel(config.models, request.model)!
+    const costAtPrice = (usage: Usage) => costOf(model.price, usage)
+    if (tally !== undefined) {
+      tally.price = model.price
+      tally.repairs = repaired.repairs.map((repair) => repair.kind)
+      tally.firstMessage = request.messages[0]
+      tally.cacheControlSent = sendsCacheControl(request)
+    }
     const options = { maxTokensDefault: config.maxTokensDefault, policy, defaultEffort: model.effort }
     const body: TurnBody = {
       build: (thinkingOn, sendEffort) => toAnthropicRequest(repaired.request, { ...options, thinkingOn, sendEffort }),
@@ -175,11 +209,14 @@ export const runTurn = (
     return routeTurn(serving, {
       model: request.model,
       keyChain,
-      attempts: ({ client }, handOver, onEvents) =>
-        retryBeforeFirstEvent((retries) => attemptTurn(client, selfHeal, request, body, retries), config.maxRetries, {
+      budget,
+      attempts: ({ client, key }, handOver, onEvents) =>
+        retryBeforeFirstEvent((retries) => attemptTurn(client, selfHeal, request, body, retries, key.billing === "payg" ? costAtPrice : noCost), config.maxRetries, {
           attempt: (retries) => {
-            if (tally !== undefined) tally.attempts++
-            if (retries === 0 && tally !== undefined) tally.keys++
+            if (tally === undefined) return
+            tally.attempts++
+            if (retries === 0) tally.keys++
+            tally.key = key
           },
           events: (events) => {
             onEvents()

@@ -144,7 +144,9 @@ export const Usage = Schema.Struct({
   inputTokens: Schema.Number,
   outputTokens: Schema.Number,
   cacheReadInputTokens: Schema.optionalKey(Schema.Number),
-  cacheCreationInputTokens: Schema.optionalKey(Schema.Number)
+  cacheCreationInputTokens: Schema.optionalKey(Schema.Number),
+  /** The plugin's estimate of the turn's pay-as-you-go price in USD; absent when unknown or billed to a plan (§6, December 2026). */
+  costUsd: Schema.optionalKey(Schema.Number)
 })
 export type Usage = typeof Usage.Type
 
@@ -220,7 +222,9 @@ export const FAILURE_TAGS = [
   "UpstreamUnavailable",
   "UpstreamProtocol",
   "Timeout",
-  "UpstreamError"
+  "UpstreamError",
+  /** A spending limit of the plugin's own config was reached (§6, December 2026). */
+  "BudgetExceeded"
 ] as const
 /** One of FAILURE_TAGS. */
 export const FailureTag = Schema.Literals(FAILURE_TAGS)
