@@ -10,6 +10,8 @@ import { CliConfig, Command, Flag, GlobalFlag } from "effect/cli"
 import { ServicesLive } from "../layers/Live.ts"
 import { exitCodeOf, runProbe } from "../probe/Probe.ts"
 import { formatProbeReport } from "../probe/formatProbeReport.ts"
+import { readLedger } from "../usage/readLedger.ts"
+import { formatUsageReport, type GroupBy, sinceOf, usageReport } from "../usage/usageReport.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "../pluginIdentity.ts"
 
 /** Exit code for a command line that cannot be carried out. */
@@ -36,6 +38,23 @@ const probe = Effect.fn("probe")(function*(json: boolean, models: ReadonlyArray<
   process.exitCode = exitCodeOf(report)
 })
 
+const usageCommand = Effect.fn("usage")(function*(json: boolean, since: string, by: GroupBy) {
+  const nowMs = Date.now()
+  const from = sinceOf(since, nowMs)
+  if (typeof from === "string") {
+    process.stderr.write(`${from}\n`)
+    process.exitCode = USAGE_ERROR
+    return
+  }
+  const read = yield* readLedger(from)
+  if (read._tag === "NoLedger") {
+    process.stdout.write(`${read.why}\n`)
+    return
+  }
+  const report = usageReport(read.rows, from, by)
+  process.stdout.write(json ? JSON.stringify({ ledger: read.path, ...report }, null, 2) + "\n" : formatUsageReport(report, read.path))
+})
+
 const command = Command.make(
   PLUGIN_ID,
   {
@@ -46,15 +65,20 @@ const command = Command.make(
       Flag.atLeast(0)
     ),
     allModels: Flag.Boolean("all-models").pipe(Flag.withDescription("with --probe: check every model of the catalog"), Flag.withDefault(false)),
+    usage: Flag.Boolean("usage").pipe(Flag.withDescription("a report from the usage ledger: turns, tokens, dollars, cache hits, and what drains a plan"), Flag.withDefault(false)),
+    since: Flag.String("since").pipe(Flag.withDescription("with --usage: 24h, 7d, 30d or a date (2026-12-01); default 7d"), Flag.withDefault("7d")),
+    by: Flag.ChoiceWithValue("by", [["day", "day"], ["model", "model"], ["key", "key"]] as const).pipe(Flag.withDescription("with --usage: one row per day, model or key; default day"), Flag.withDefault("day")),
     version: Flag.Boolean("version").pipe(Flag.withAlias("v"), Flag.withDescription("print the version and exit"), Flag.withDefault(false))
   },
-  ({ allModels, json, model, probe: wanted, version }) =>
+  ({ allModels, by, json, model, probe: wanted, since, usage, version }) =>
     version
       ? Effect.sync(() => void process.stdout.write(`${PLUGIN_VERSION}\n`))
+      : usage
+      ? usageCommand(json, since, by)
       : wanted
       ? probe(json, allModels ? "all" : model.length > 0 ? model : undefined)
       : Effect.sync(() => {
-        process.stderr.write(`Nothing to do: run with --probe, --help or --version. Plexum starts the plugin with no arguments.\n`)
+        process.stderr.write(`Nothing to do: run with --probe, --usage, --help or --version. Plexum starts the plugin with no arguments.\n`)
         process.exitCode = USAGE_ERROR
       })
 ).pipe(Command.withDescription("A Plexum provider plugin for MiniMax. With no arguments it serves the Plexum provider protocol on stdio."))

@@ -330,7 +330,7 @@ describe("hardening 12: a 200 whose body is JSON", () => {
         { type: "text", text: "\n\nhello" },
         { type: "tool_use", id: "call_function_w_1", name: "f", input: { a: 1 } }
       ])
-      assert.deepStrictEqual([result.stopReason, result.usage], ["tool_use", { inputTokens: 5, outputTokens: 7 }])
+      assert.deepStrictEqual([result.stopReason, result.usage], ["tool_use", { inputTokens: 5, outputTokens: 7, costUsd: 0.0000099 }], "a pay-as-you-go key: 5 × 0.30 + 7 × 1.20 = 9.9 USD per million tokens")
     }).pipe(Effect.scoped))
 })
 
