@@ -16,6 +16,7 @@ import { type ConfigLocation, configOfKey, PluginConfig } from "./services/Plugi
 import { runTurn, type TurnKeys } from "./turn/runTurn.ts"
 import { ledgerRowOf, startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 import { Ledger } from "./services/Ledger.ts"
+import { recordTurn, startTurnSpan } from "./telemetry/turnTelemetry.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
 const failureTagOf = (cause: Cause.Cause<{ readonly _tag: string }>): string => {
@@ -124,13 +125,15 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
           const tally = startTally(turnId, request.model, performance.now(), Date.now())
+          const span = yield* startTurnSpan(request.model)
           const finished = (ending: TurnEnding) =>
             Effect.suspend(() => {
               const endedAt = performance.now()
-              return Effect.andThen(
+              return Effect.all([
                 Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, endedAt))),
-                ledger.record(ledgerRowOf(tally, ending, endedAt))
-              )
+                ledger.record(ledgerRowOf(tally, ending, endedAt)),
+                recordTurn(span, tally, ending)
+              ], { discard: true })
             })
           const turnKeys = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
           yield* Effect.logDebug("turn started", `${request.messages.length} message(s), ${turnKeys.keys.length} key(s)`).pipe(

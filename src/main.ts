@@ -6,7 +6,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { serve } from "@plexum/sdk"
 import { Cause, Effect, Exit } from "effect"
-import { LoggingLive, ProviderLive } from "./layers/Live.ts"
+import { LoggingLive, ProviderLive, TelemetryLive } from "./layers/Live.ts"
 import { MinimaxProvider } from "./MinimaxProvider.ts"
 
 /** Interrupted by SIGTERM/SIGINT after a graceful stop is still a clean exit (protocol §3). */
@@ -17,6 +17,7 @@ const serveProvider = Effect.gen(function*() {
 }).pipe(
   Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError(Cause.pretty(cause))),
   Effect.provide(ProviderLive),
+  Effect.provide(TelemetryLive),
   Effect.provide(LoggingLive)
 )
 

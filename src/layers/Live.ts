@@ -7,6 +7,9 @@ import { layerStderrLogger, logLevelFromEnv } from "@plexum/sdk"
 import { Config, Context, Effect, Layer, Option } from "effect"
 import { HttpClient, type HttpClientError } from "effect/http"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
+import { PLUGIN_ID, PLUGIN_VERSION } from "../pluginIdentity.ts"
+import { otlpSettingsOf } from "../telemetry/otlpSettings.ts"
+import { TelemetryOn } from "../telemetry/turnTelemetry.ts"
 import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
@@ -52,6 +55,24 @@ export const ServicesLive = Layer.mergeAll(
 
 /** The provider, with stdio for the protocol. */
 export const ProviderLive = MinimaxProvider.layer.pipe(Layer.provide(ServicesLive), Layer.provideMerge(NodeStdio.layer))
+
+/**
+ * OpenTelemetry, when the environment configures it (./../telemetry/otlpSettings.ts): effect's
+ * OTLP exporters, imported only then, over the same lazily loaded HTTP client. Otherwise nothing
+ * is loaded and no connection is ever attempted.
+ */
+export const TelemetryLive = Layer.unwrap(Effect.suspend(() => {
+  const settings = otlpSettingsOf(process.env)
+  if (settings === undefined) return Effect.succeed(Layer.empty)
+  return Effect.map(
+    Effect.promise(() => import("../telemetry/otlpExport.ts")),
+    ({ otlpLayer }) =>
+      Layer.mergeAll(
+        otlpLayer(settings, { serviceName: PLUGIN_ID, serviceVersion: PLUGIN_VERSION }).pipe(Layer.provide(HttpClientLive)),
+        Layer.succeed(TelemetryOn, true)
+      )
+  )
+}))
 
 /** Logs on stderr (stdout carries protocol lines only), at the level `PLEXUM_LOG_LEVEL` names. */
 export const LoggingLive = Layer.unwrap(
