@@ -9,7 +9,6 @@ import { HttpClient, type HttpClientError } from "effect/http"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "../pluginIdentity.ts"
 import { otlpSettingsOf } from "../telemetry/otlpSettings.ts"
-import { TelemetryOn } from "../telemetry/turnTelemetry.ts"
 import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
@@ -67,10 +66,7 @@ export const TelemetryLive = Layer.unwrap(Effect.suspend(() => {
   return Effect.map(
     Effect.promise(() => import("../telemetry/otlpExport.ts")),
     ({ otlpLayer }) =>
-      Layer.mergeAll(
-        otlpLayer(settings, { serviceName: PLUGIN_ID, serviceVersion: PLUGIN_VERSION }).pipe(Layer.provide(HttpClientLive)),
-        Layer.succeed(TelemetryOn, true)
-      )
+      otlpLayer(settings, { serviceName: PLUGIN_ID, serviceVersion: PLUGIN_VERSION }).pipe(Layer.provide(HttpClientLive))
   )
 }))
 

@@ -1,14 +1,19 @@
 /**
  * One span per turn, with the GenAI semantic conventions' attributes (provider, operation,
  * request and response model, tokens, cache tokens, finish reasons, `error.type`) and the key's
- * kind, billing and cost; and metrics for tokens, cost and time to first token. Nothing is made
- * unless OpenTelemetry is configured (TelemetryOn).
+ * kind, billing and cost; and metrics (./otlpExport.ts) for tokens, cost and time to first token.
+ * Nothing is made unless OpenTelemetry is configured (TurnMetrics).
  */
-import { Clock, Context, Effect, Exit, Metric, type Tracer } from "effect"
+import { Clock, Context, Effect, Exit, type Tracer } from "effect"
 import type { TurnEnding, TurnTally } from "../turn/TurnTally.ts"
 
-/** True when an OTLP exporter is installed (src/main.ts). */
-export const TelemetryOn = Context.Reference<boolean>("plexum-minimax-provider/TelemetryOn", { defaultValue: () => false })
+/**
+ * Installed with the OTLP exporters (./otlpExport.ts): how a finished turn's metrics are recorded.
+ * Undefined (the default): telemetry is off, and no span or metric is made.
+ */
+export const TurnMetrics = Context.Reference<((tally: TurnTally) => Effect.Effect<void>) | undefined>("plexum-minimax-provider/TurnMetrics", {
+  defaultValue: () => undefined
+})
 
 /** The span's attributes for a finished turn. */
 export const turnAttributes = (tally: TurnTally, ending: TurnEnding): Record<string, unknown> => {
@@ -29,16 +34,9 @@ export const turnAttributes = (tally: TurnTally, ending: TurnEnding): Record<str
   }
 }
 
-const tokens = Metric.counter("gen_ai.client.token.usage", { description: "Tokens of MiniMax turns, by type" })
-const cost = Metric.counter("minimax.cost_usd", { description: "Pay-as-you-go cost of MiniMax turns, USD" })
-const timeToFirstToken = Metric.histogram("gen_ai.server.time_to_first_token", {
-  description: "Seconds from a turn's start to its first token",
-  boundaries: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
-})
-
 /** The turn's span, started now, when telemetry is on. */
 export const startTurnSpan = (model: string): Effect.Effect<Tracer.Span | undefined> =>
-  Effect.flatMap(TelemetryOn, (on) => on ? Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }) : Effect.succeed(undefined))
+  Effect.flatMap(TurnMetrics, (on) => on !== undefined ? Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }) : Effect.succeed(undefined))
 
 /** Records the finished turn: its span's attributes and end, and its metrics. */
 export const recordTurn = (span: Tracer.Span | undefined, tally: TurnTally, ending: TurnEnding) =>
@@ -46,9 +44,6 @@ export const recordTurn = (span: Tracer.Span | undefined, tally: TurnTally, endi
     if (span === undefined) return
     for (const [key, value] of Object.entries(turnAttributes(tally, ending))) span.attribute(key, value)
     span.end(yield* Clock.currentTimeNanos, "stopReason" in ending ? Exit.void : Exit.fail(ending.failure))
-    const model = { "gen_ai.request.model": tally.model, "gen_ai.provider.name": "minimax" }
-    yield* Metric.update(Metric.withAttributes(tokens, { ...model, "gen_ai.token.type": "input" }), tally.usage?.inputTokens ?? 0)
-    yield* Metric.update(Metric.withAttributes(tokens, { ...model, "gen_ai.token.type": "output" }), tally.usage?.outputTokens ?? 0)
-    if (tally.usage?.costUsd !== undefined) yield* Metric.update(Metric.withAttributes(cost, model), tally.usage.costUsd)
-    if (tally.firstTokenAt !== undefined) yield* Metric.update(Metric.withAttributes(timeToFirstToken, model), (tally.firstTokenAt - tally.startedAt) / 1000)
+    const metrics = yield* TurnMetrics
+    if (metrics !== undefined) yield* metrics(tally)
   })
