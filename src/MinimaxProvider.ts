@@ -116,8 +116,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
           Effect.andThen(Effect.flatMap(pluginConfig.locate(params.pluginDir), (location) => load(params.pluginDir, stampOf(location)))),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore,
-          // Once the answer is out, in the background: the HTTP client loaded (HttpWarmup), the ledger opened, the model list read.
-          Effect.andThen(Effect.forkIn(Effect.delay(Effect.all([warmup, openLedger, syncModelList], { discard: true }), WARMUP_DELAY_MS), scope)),
+          // Once the answer is out, in the background: the ledger opened (a budget reads it), the HTTP client loaded (HttpWarmup), the model list read.
+          Effect.andThen(Effect.forkIn(Effect.delay(Effect.all([openLedger, warmup, syncModelList], { discard: true }), WARMUP_DELAY_MS), scope)),
           Effect.asVoid
         ),
       models: Effect.map(Ref.get(loaded), ({ turnKeys }) =>

@@ -67,6 +67,19 @@ const MIGRATIONS: ReadonlyArray<string> = [
 /** A batch is written when it holds this many rows, or this long after its first row. */
 const BATCH_ROWS = 64
 const BATCH_MS = 250
+/**
+ * node:sqlite waits for a lock synchronously, on the event loop: another process holding the
+ * file may make a write wait this long at most. A batch that still meets a lock stays for the
+ * next one; only this many locked batches in a row, or any other error, turn the ledger off.
+ */
+const BUSY_TIMEOUT_MS = 100
+const MAX_LOCKED_BATCHES = 100
+/** At exit, a locked batch is tried again this many times (well within the protocol's 2 s). */
+const EXIT_ATTEMPTS = 6
+/** A locked open is tried again this many times, waiting a little longer each time (about 5 s in all). */
+const OPEN_ATTEMPTS = 12
+
+const isLocked = (error: unknown): boolean => /database is locked|SQLITE_BUSY|database table is locked/i.test(String(error instanceof Error ? error.message : error))
 const DAY_MS = 86_400_000
 
 const valuesOf = (row: LedgerRow): Array<string | number | null> => [
@@ -79,7 +92,7 @@ const valuesOf = (row: LedgerRow): Array<string | number | null> => [
 /** Opens (creating, mode 0600) and migrates the ledger at `path`, pruning rows older than `retentionDays`. */
 export const openLedgerFile = (path: string, retentionDays: number, nowMs: number, readOnly = false): DatabaseSync => {
   const { DatabaseSync } = process.getBuiltinModule("node:sqlite") as typeof import("node:sqlite")
-  const db = new DatabaseSync(path, { readOnly, timeout: 5_000 })
+  const db = new DatabaseSync(path, { readOnly, timeout: readOnly ? 5_000 : BUSY_TIMEOUT_MS })
   if (readOnly) return db
   chmodSync(path, 0o600)
   db.exec("PRAGMA journal_mode = WAL")
@@ -134,6 +147,7 @@ export class Ledger extends Context.Service<Ledger, {
     let off = false
     let pending: Array<LedgerRow> = []
     let flushing = false
+    let lockedInARow = 0
     /** This process's own pay-as-you-go spend by local day, for a budget without a ledger. */
     const ownSpend = new Map<number, number>()
 
@@ -150,44 +164,76 @@ export class Ledger extends Context.Service<Ledger, {
         return Effect.logWarning("the usage ledger is off until restart", String(why instanceof Error ? why.message : why))
       })
 
-    const flush = Effect.suspend(() => {
-      if (db === undefined || pending.length === 0) return Effect.void
+    /** Writes the pending rows in one transaction: "written", "locked" (they stay pending) or "failed" (the ledger is off). */
+    const write = (): "written" | "locked" | "failed" => {
+      if (db === undefined || pending.length === 0) return "written"
       const rows = pending
       pending = []
       try {
         const insert = db.prepare(`INSERT INTO turns (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})`)
         db.exec("BEGIN IMMEDIATE")
-        for (const row of rows) insert.run(...valuesOf(row))
-        db.exec("COMMIT")
-        return Effect.void
+        try {
+          for (const row of rows) insert.run(...valuesOf(row))
+          db.exec("COMMIT")
+        } catch (error) {
+          db.exec("ROLLBACK")
+          throw error
+        }
+        lockedInARow = 0
+        return "written"
       } catch (error) {
-        return turnOff(error)
+        if (isLocked(error) && ++lockedInARow < MAX_LOCKED_BATCHES) {
+          pending = [...rows, ...pending]
+          return "locked"
+        }
+        failure = error
+        return "failed"
+      }
+    }
+    let failure: unknown
+
+    const flush: Effect.Effect<void> = Effect.suspend(() => {
+      switch (write()) {
+        case "written":
+          return Effect.void
+        case "locked":
+          return scheduleFlush
+        case "failed":
+          return turnOff(failure)
       }
     })
 
     // What a batch still holds is written when the process stops (within the protocol's 2 s).
-    yield* Effect.addFinalizer(() => Effect.andThen(flush, Effect.sync(() => db?.close())).pipe(Effect.ignore))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (let attempt = 0; attempt < EXIT_ATTEMPTS && pending.length > 0 && db !== undefined; attempt++) {
+          if (write() !== "locked") break
+        }
+        db?.close()
+      }).pipe(Effect.ignore)
+    )
 
-    const scheduleFlush = Effect.suspend(() => {
+    const scheduleFlush: Effect.Effect<void> = Effect.suspend(() => {
       if (flushing) return Effect.void
       flushing = true
       return Effect.forkIn(Effect.sleep(BATCH_MS).pipe(Effect.andThen(Effect.sync(() => void (flushing = false))), Effect.andThen(flush)), scope)
     })
 
     return Ledger.of({
-      open: (path, retentionDays) =>
-        Effect.suspend(() => {
-          if (path === undefined) {
-            off = true
-            return Effect.void
-          }
-          try {
-            db = openLedgerFile(path, retentionDays, Date.now())
-            return Effect.void
-          } catch (error) {
-            return turnOff(error)
-          }
-        }),
+      open: (path, retentionDays) => {
+        if (path === undefined) return Effect.sync(() => void (off = true))
+        // Processes starting together take turns at the file's first lock (WAL, the migration): a locked open is tried again.
+        const attempt = (tries: number): Effect.Effect<void> =>
+          Effect.suspend(() => {
+            try {
+              db = openLedgerFile(path, retentionDays, Date.now())
+              return Effect.void
+            } catch (error) {
+              return isLocked(error) && tries < OPEN_ATTEMPTS ? Effect.andThen(Effect.sleep(50 * (tries + 1)), attempt(tries + 1)) : turnOff(error)
+            }
+          })
+        return attempt(0)
+      },
       record: (row) =>
         Effect.suspend(() => {
           if (row.billing === "payg" && row.costUsd !== undefined) {

@@ -106,6 +106,9 @@ describe("the usage ledger", () => {
       yield* Effect.forEach(hosts, (host, h) =>
         Effect.forEach(Array.from({ length: 200 }, (_, i) => i), (i) => host.turnCollect(`h${h}-${i}`, userTurn("hi")), { concurrency: 8 }), { concurrency: 2 })
       yield* Effect.forEach(hosts, (host) => host.shutdown)
+      yield* Effect.forEach(hosts, (host) => host.exited)
+      const stderr = (yield* Effect.forEach(hosts, (host) => host.stderr)).join("\n")
+      assert.notInclude(stderr, "usage ledger is off", "two processes opening and writing one file take turns at its lock")
       const rows = yield* rowsWhen(join(dirname(configPath), "usage.sqlite"), 400)
       assert.strictEqual(rows.length, 400)
       assert.strictEqual(new Set(rows.map((r) => r.turn_id)).size, 400)
