@@ -52,7 +52,11 @@ const usageCommand = Effect.fn("usage")(function*(json: boolean, since: string, 
     return
   }
   const report = usageReport(read.rows, from, by)
-  process.stdout.write(json ? JSON.stringify({ ledger: read.path, ...report }, null, 2) + "\n" : formatUsageReport(report, read.path))
+  process.stdout.write(
+    json
+      ? JSON.stringify({ ledger: read.path, ...report, ...(warnings.length === 0 ? {} : { warnings }) }, null, 2) + "\n"
+      : formatUsageReport(report, read.path) + warnings.map((warning) => `warning: ${warning}\n`).join("")
+  )
 })
 
 const command = Command.make(
