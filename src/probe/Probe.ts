@@ -8,7 +8,7 @@
 import type { ProviderFailure } from "@plexum/sdk"
 import { toProviderFailure } from "@plexum/sdk"
 import { Clock, Effect, Option, Redacted, Stream } from "effect"
-import { HttpClient } from "effect/http"
+import { HttpClient, HttpClientRequest } from "effect/http"
 import { keyKindOf, type KeyKind, maskKey } from "../minimax/apiKey.ts"
 import { descriptorsOf } from "../minimax/catalog.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
@@ -20,7 +20,7 @@ import type { AuthHeader } from "../minimax/apiKey.ts"
 import { authHeaderRule, SelfHeal } from "../services/SelfHeal.ts"
 import { runTurn, type TurnKeys } from "../turn/runTurn.ts"
 import { secretScrubber } from "../failures/scrubSecret.ts"
-import { askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS, type QuotaAnswer } from "../services/planQuota.ts"
+import { askQuota, type KeyAnswer, noAnswer, PROBE_TIMEOUT_MS, type QuotaAnswer, sendUntraced } from "../services/planQuota.ts"
 import { askMessages } from "./askUpstream.ts"
 import { scrubbedReport } from "./untrusted.ts"
 import type { QuotaBucket } from "../minimax/quota.ts"
@@ -207,13 +207,11 @@ export const runProbe = (options: ProbeOptions = {}) =>
     // The endpoint and the first key's quota are asked side by side; each answer, its body included, within its bound.
     const endpointUrl = `${config.baseUrl}/v1/messages`
     yield* progress(`asking ${new URL(config.baseUrl).host}${keyKind === "token-plan" ? " and its quota" : ""}…`)
+    /** Whether `url` answers at all (any status) within `boundMs`: Some when it did, a failure when the network said no. */
+    const answersWithin = (url: string, boundMs: number) =>
+      sendUntraced(http, HttpClientRequest.get(url)).pipe(Effect.timeoutOption(boundMs), Effect.scoped, Effect.result)
     const [reach, firstQuota] = yield* Effect.all([
-      http.get(config.baseUrl).pipe(
-        Effect.provideService(HttpClient.TracerPropagationEnabled, false),
-        Effect.timeoutOption(config.requestTimeoutMs),
-        Effect.scoped,
-        Effect.result
-      ),
+      answersWithin(config.baseUrl, config.requestTimeoutMs),
       askKeyQuota(http, config, config.keys[0]!, checkedAt)
     ], { concurrency: "unbounded" })
     const firstEndpoint: NonNullable<ProbeReport["endpoint"]> = reach._tag === "Failure"
@@ -230,14 +228,10 @@ export const runProbe = (options: ProbeOptions = {}) =>
         if (later.length === 0) return first
         const otherHosts = yield* Effect.forEach(later, (host) =>
           Effect.flatMap(remainingMs, (left) =>
-            http.get(baseUrlOf(host)).pipe(
-              Effect.provideService(HttpClient.TracerPropagationEnabled, false),
-              Effect.timeoutOption(Math.min(left, config.requestTimeoutMs)),
-              Effect.scoped,
-              Effect.map(Option.isSome),
-              Effect.orElseSucceed(() => false),
-              Effect.map((reachable) => ({ host, reachable }))
-            )), { concurrency: "unbounded" })
+            Effect.map(answersWithin(baseUrlOf(host), Math.min(left, config.requestTimeoutMs)), (answer) => ({
+              host,
+              reachable: answer._tag === "Success" && Option.isSome(answer.success)
+            }))), { concurrency: "unbounded" })
         const answering = otherHosts.find((each) => each.reachable)
         return {
           ...first,

@@ -7,10 +7,8 @@ import { Effect, Redacted } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { authorize, MESSAGES_HEADERS } from "../services/MinimaxClient.ts"
 import type { AuthHeader } from "../minimax/apiKey.ts"
-import { type KeyAnswer, PROBE_TIMEOUT_MS } from "../services/planQuota.ts"
+import { type KeyAnswer, PROBE_TIMEOUT_MS, sendUntraced } from "../services/planQuota.ts"
 
-const send = (http: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
-  http.execute(request).pipe(Effect.provideService(HttpClient.TracerPropagationEnabled, false))
 
 /** Whether `{baseUrl}/v1/messages` lets `key` through under `mode` (anything but 401/403 does). */
 export const askMessages = (
@@ -25,7 +23,7 @@ export const askMessages = (
     HttpClientRequest.setHeaders(MESSAGES_HEADERS),
     HttpClientRequest.bodyText(JSON.stringify({ model, max_tokens: 1, stream: true, messages: [{ role: "user", content: "ping" }] }), "application/json"),
     authorize(mode, key),
-    (request) => send(http, request),
+    (request) => sendUntraced(http, request),
     Effect.map((response): KeyAnswer => response.status === 401 || response.status === 403 ? "refused" : "accepted"),
     Effect.timeout(Math.min(boundMs, PROBE_TIMEOUT_MS)),
     Effect.scoped,

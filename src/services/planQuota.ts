@@ -16,6 +16,10 @@ export const PROBE_TIMEOUT_MS = 15_000
 
 export type KeyAnswer = "accepted" | "refused" | "unreachable"
 
+/** A request of the probe's or the quota's own, never carrying tracing headers upstream. */
+export const sendUntraced = (http: HttpClient.HttpClient, request: HttpClientRequest.HttpClientRequest) =>
+  http.execute(request).pipe(Effect.provideService(HttpClient.TracerPropagationEnabled, false))
+
 /** What a question that got no answer met: the network's fault in words, or the bound. */
 export const noAnswer = (error: unknown): string => {
   const fault = networkFaultOf(error)
@@ -40,7 +44,7 @@ export const askQuota = (
   const bound = Math.min(boundMs, PROBE_TIMEOUT_MS)
   return HttpClientRequest.get(`${host}/v1/token_plan/remains`).pipe(
     HttpClientRequest.bearerToken(key),
-    (request) => http.execute(request).pipe(Effect.provideService(HttpClient.TracerPropagationEnabled, false)),
+    (request) => sendUntraced(http, request),
     Effect.flatMap((response) => readCapped(response, MAX_ERROR_BODY_BYTES)),
     Effect.map((text): QuotaAnswer => {
       let json: unknown

@@ -84,8 +84,10 @@ const settled = <E>(outcome: ChunkOutcome, fail: (fault: StreamFault) => Effect.
   const stop = outcome.events.findIndex((event) => event.type === "turn_stop")
   const over: Effect.Effect<never, E | Cause.Done> | undefined = stop >= 0 ? Cause.done() : outcome.fault !== undefined ? fail(outcome.fault) : undefined
   const events = stop < 0 || stop === outcome.events.length - 1 ? outcome.events : outcome.events.slice(0, stop + 1)
-  const notes = [...(outcome.warnings ?? []).map((w) => Effect.logWarning(w)), ...(outcome.debug ?? []).map((d) => Effect.logDebug(d))]
-  const warn = notes.length === 0 ? undefined : Effect.all(notes, { discard: true })
+  // Nearly every chunk has nothing to log: no effect is built for it.
+  const warn = (outcome.warnings?.length ?? 0) + (outcome.debug?.length ?? 0) === 0
+    ? undefined
+    : Effect.all([...(outcome.warnings ?? []).map((w) => Effect.logWarning(w)), ...(outcome.debug ?? []).map((d) => Effect.logDebug(d))], { discard: true })
   return { events, over, warn }
 }
 

@@ -92,23 +92,26 @@ export const cacheHitRatio = (usage: Usage | undefined): number | undefined => {
 export type TurnEnding = { readonly stopReason: string } | { readonly failure: string }
 
 /** The finished turn as logfmt keys. */
-export const tallySummary = (tally: TurnTally, ending: TurnEnding, endedAt: number): Record<string, string | number> => ({
-  turn: tally.turnId,
-  model: tally.model,
-  ...(tally.answeredBy === undefined ? {} : { answered_by: tally.answeredBy }),
-  ...("stopReason" in ending ? { stop: ending.stopReason } : { failure: ending.failure }),
-  ...(tally.key === undefined ? {} : { key: tally.key.label, billing: tally.key.billing }),
-  tokens_in: tally.usage?.inputTokens ?? 0,
-  tokens_out: tally.usage?.outputTokens ?? 0,
-  cache_read: tally.usage?.cacheReadInputTokens ?? 0,
-  cache_write: tally.usage?.cacheCreationInputTokens ?? 0,
-  ...(tally.usage?.costUsd === undefined ? {} : { cost_usd: tally.usage.costUsd }),
-  ...(cacheHitRatio(tally.usage) === undefined ? {} : { cache_hit: cacheHitRatio(tally.usage)! }),
-  duration_ms: Math.round(endedAt - tally.startedAt),
-  ...(tally.firstTokenAt === undefined ? {} : { ttft_ms: Math.round(tally.firstTokenAt - tally.startedAt) }),
-  attempts: tally.attempts,
-  ...(tally.keys > 1 ? { failovers: tally.keys - 1 } : {})
-})
+export const tallySummary = (tally: TurnTally, ending: TurnEnding, endedAt: number): Record<string, string | number> => {
+  const cacheHit = cacheHitRatio(tally.usage)
+  return {
+    turn: tally.turnId,
+    model: tally.model,
+    ...(tally.answeredBy === undefined ? {} : { answered_by: tally.answeredBy }),
+    ...("stopReason" in ending ? { stop: ending.stopReason } : { failure: ending.failure }),
+    ...(tally.key === undefined ? {} : { key: tally.key.label, billing: tally.key.billing }),
+    tokens_in: tally.usage?.inputTokens ?? 0,
+    tokens_out: tally.usage?.outputTokens ?? 0,
+    cache_read: tally.usage?.cacheReadInputTokens ?? 0,
+    cache_write: tally.usage?.cacheCreationInputTokens ?? 0,
+    ...(tally.usage?.costUsd === undefined ? {} : { cost_usd: tally.usage.costUsd }),
+    ...(cacheHit === undefined ? {} : { cache_hit: cacheHit }),
+    duration_ms: Math.round(endedAt - tally.startedAt),
+    ...(tally.firstTokenAt === undefined ? {} : { ttft_ms: Math.round(tally.firstTokenAt - tally.startedAt) }),
+    attempts: tally.attempts,
+    ...(tally.keys > 1 ? { failovers: tally.keys - 1 } : {})
+  }
+}
 
 /** The ledger's row for the finished turn: counts, times, money and names, never any text of it. */
 export const ledgerRowOf = (tally: TurnTally, ending: TurnEnding, endedAt: number): LedgerRow => {
