@@ -16,7 +16,7 @@ import { type ConfigLocation, configOfKey, PluginConfig } from "./services/Plugi
 import { runTurn, type TurnKeys } from "./turn/runTurn.ts"
 import { ledgerRowOf, startTally, tallySummary, type TurnEnding } from "./turn/TurnTally.ts"
 import { Ledger } from "./services/Ledger.ts"
-import { recordTurn, startTurnSpan } from "./telemetry/turnTelemetry.ts"
+import { recordTurn, startTurnSpan, TurnTelemetry } from "./telemetry/turnTelemetry.ts"
 
 /** The tag of the failure that ended a turn, or "Defect" when something else did. */
 const failureTagOf = (cause: Cause.Cause<{ readonly _tag: string }>): string => {
@@ -50,6 +50,7 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
     const logOnce = yield* LogOnce
     const keyChain = yield* KeyChain
     const ledger = yield* Ledger
+    const telemetry = yield* TurnTelemetry
     const scope = yield* Effect.scope
 
     const withListed = (turnKeys: TurnKeys, models: ReadonlyArray<ListedModel>): TurnKeys =>
@@ -116,8 +117,9 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
           Effect.andThen(Effect.flatMap(pluginConfig.locate(params.pluginDir), (location) => load(params.pluginDir, stampOf(location)))),
           Effect.tapError((failure) => Effect.logWarning(`configuration: ${failure.message}`)),
           Effect.ignore,
-          // Once the answer is out, in the background: the ledger opened (a budget reads it), the HTTP client loaded (HttpWarmup), the model list read.
-          Effect.andThen(Effect.forkIn(Effect.delay(Effect.all([openLedger, warmup, syncModelList], { discard: true }), WARMUP_DELAY_MS), scope)),
+          // Once the answer is out, in the background: the ledger opened (a budget reads it), the HTTP client loaded (HttpWarmup),
+          // the OTLP exporters started (when configured), the model list read.
+          Effect.andThen(Effect.forkIn(Effect.delay(Effect.all([openLedger, warmup, telemetry, syncModelList], { discard: true }), WARMUP_DELAY_MS), scope)),
           Effect.asVoid
         ),
       models: Effect.map(Ref.get(loaded), ({ turnKeys }) =>
@@ -125,14 +127,15 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
       turn: (request, { turnId }) =>
         Stream.unwrap(Effect.gen(function*() {
           const tally = startTally(turnId, request.model, performance.now(), Date.now())
-          const span = yield* startTurnSpan(request.model)
+          const turnTelemetry = yield* telemetry
+          const span = yield* startTurnSpan(turnTelemetry, request.model)
           const finished = (ending: TurnEnding) =>
             Effect.suspend(() => {
               const endedAt = performance.now()
               return Effect.all([
                 Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, endedAt))),
                 ledger.record(ledgerRowOf(tally, ending, endedAt)),
-                recordTurn(span, tally, ending)
+                recordTurn(turnTelemetry, span, tally, ending)
               ], { discard: true })
             })
           const turnKeys = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))
@@ -154,7 +157,8 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
                   : { failure: Cause.hasInterruptsOnly(exit.cause) ? "Cancelled" : failureTagOf(exit.cause) }
               )
             ),
-            Stream.provideService(References.CurrentLogAnnotations, { turn: turnId, model: request.model })
+            Stream.provideService(References.CurrentLogAnnotations, { turn: turnId, model: request.model }),
+            (turnEvents) => turnTelemetry === undefined ? turnEvents : Stream.provideContext(turnEvents, turnTelemetry.context)
           )
         }))
     })

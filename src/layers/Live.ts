@@ -9,6 +9,7 @@ import { HttpClient, type HttpClientError } from "effect/http"
 import { MinimaxProvider } from "../MinimaxProvider.ts"
 import { PLUGIN_ID, PLUGIN_VERSION } from "../pluginIdentity.ts"
 import { otlpSettingsOf } from "../telemetry/otlpSettings.ts"
+import { TurnTelemetry } from "../telemetry/turnTelemetry.ts"
 import { ConfigFileSystem } from "./ConfigFileSystem.ts"
 import { MinimaxClient } from "../services/MinimaxClient.ts"
 import { PluginConfig } from "../services/PluginConfig.ts"
@@ -57,17 +58,27 @@ export const ProviderLive = MinimaxProvider.layer.pipe(Layer.provide(ServicesLiv
 
 /**
  * OpenTelemetry, when the environment configures it (./../telemetry/otlpSettings.ts): effect's
- * OTLP exporters, imported only then, over the same lazily loaded HTTP client. Otherwise nothing
- * is loaded and no connection is ever attempted.
+ * OTLP exporters over the same lazily loaded HTTP client, imported and started by their first
+ * use (the warm-up after `initialize`, or a turn that comes first), in this layer's scope, which
+ * flushes them at exit. Otherwise nothing is loaded and no connection is ever attempted.
  */
-export const TelemetryLive = Layer.unwrap(Effect.suspend(() => {
+export const TelemetryLive = Layer.unwrap(Effect.sync(() => {
   const settings = otlpSettingsOf(process.env)
-  if (settings === undefined) return Effect.succeed(Layer.empty)
-  return Effect.map(
-    Effect.promise(() => import("../telemetry/otlpExport.ts")),
-    ({ otlpLayer }) =>
-      otlpLayer(settings, { serviceName: PLUGIN_ID, serviceVersion: PLUGIN_VERSION }).pipe(Layer.provide(HttpClientLive))
-  )
+  if (settings === undefined) return Layer.empty
+  return Layer.effect(
+    TurnTelemetry,
+    Effect.gen(function*() {
+      const scope = yield* Effect.scope
+      const httpClient = yield* Effect.context<HttpClient.HttpClient>()
+      return yield* Effect.cached(
+        Effect.promise(() => import("../telemetry/otlpExport.ts")).pipe(
+          Effect.flatMap(({ startOtlpExport }) => startOtlpExport(settings, { serviceName: PLUGIN_ID, serviceVersion: PLUGIN_VERSION }, scope)),
+          Effect.provideContext(httpClient),
+          Effect.uninterruptible
+        )
+      )
+    })
+  ).pipe(Layer.provide(HttpClientLive))
 }))
 
 /** Logs on stderr (stdout carries protocol lines only), at the level `PLEXUM_LOG_LEVEL` names. */

@@ -2,14 +2,14 @@
  * The OTLP exporters (effect's own, `effect/observability`), JSON over HTTP: imported only when
  * OpenTelemetry is configured, so a plugin without it loads none of this.
  */
-import { Effect, Layer, Metric } from "effect"
+import { Effect, Layer, Metric, type Scope } from "effect"
 import type { HttpClient } from "effect/http"
 import * as OtlpMetrics from "effect/observability/OtlpMetrics"
 import * as OtlpSerialization from "effect/observability/OtlpSerialization"
 import * as OtlpTracer from "effect/observability/OtlpTracer"
 import type { TurnTally } from "../turn/TurnTally.ts"
 import type { OtlpSettings } from "./otlpSettings.ts"
-import { TurnMetrics } from "./turnTelemetry.ts"
+import type { TelemetryOn } from "./turnTelemetry.ts"
 
 const tokens = Metric.counter("gen_ai.client.token.usage", { description: "Tokens of MiniMax turns, by type" })
 const cost = Metric.counter("minimax.cost_usd", { description: "Pay-as-you-go cost of MiniMax turns, USD" })
@@ -29,9 +29,17 @@ const recordMetrics = (tally: TurnTally) => {
   ], { discard: true })
 }
 
-export const otlpLayer = (settings: OtlpSettings, resource: { readonly serviceName: string; readonly serviceVersion: string }): Layer.Layer<never, never, HttpClient.HttpClient> =>
+/** The exporters started in `scope` (which flushes them when it closes), and what a turn is traced and measured with. */
+export const startOtlpExport = (
+  settings: OtlpSettings,
+  resource: { readonly serviceName: string; readonly serviceVersion: string },
+  scope: Scope.Scope
+): Effect.Effect<TelemetryOn, never, HttpClient.HttpClient> =>
   Layer.mergeAll(
     settings.tracesUrl === undefined ? Layer.empty : OtlpTracer.layer({ url: settings.tracesUrl, resource, exportInterval: "1 second" }),
-    settings.metricsUrl === undefined ? Layer.empty : OtlpMetrics.layer({ url: settings.metricsUrl, resource, exportInterval: "5 seconds" }),
-    Layer.succeed(TurnMetrics, recordMetrics)
-  ).pipe(Layer.provide(OtlpSerialization.layerJson))
+    settings.metricsUrl === undefined ? Layer.empty : OtlpMetrics.layer({ url: settings.metricsUrl, resource, exportInterval: "5 seconds" })
+  ).pipe(
+    Layer.provide(OtlpSerialization.layerJson),
+    (layer) => Layer.buildWithScope(layer, scope),
+    Effect.map((context) => ({ context, recordMetrics }))
+  )

@@ -2,17 +2,25 @@
  * One span per turn, with the GenAI semantic conventions' attributes (provider, operation,
  * request and response model, tokens, cache tokens, finish reasons, `error.type`) and the key's
  * kind, billing and cost; and metrics (./otlpExport.ts) for tokens, cost and time to first token.
- * Nothing is made unless OpenTelemetry is configured (TurnMetrics).
+ * Nothing is made unless OpenTelemetry is configured (TurnTelemetry).
  */
 import { Clock, Context, Effect, Exit, type Tracer } from "effect"
 import type { TurnEnding, TurnTally } from "../turn/TurnTally.ts"
 
+/** The OTLP exporters, running: what a turn is traced with (its tracer), and how its metrics are recorded. */
+export interface TelemetryOn {
+  /** The tracer and the exporters' flusher, for the turn's span and every span inside it. */
+  readonly context: Context.Context<never>
+  readonly recordMetrics: (tally: TurnTally) => Effect.Effect<void>
+}
+
 /**
- * Installed with the OTLP exporters (./otlpExport.ts): how a finished turn's metrics are recorded.
- * Undefined (the default): telemetry is off, and no span or metric is made.
+ * The exporters, loaded by the first use (./../layers/Live.ts: the warm-up after `initialize`,
+ * or a turn that comes first), so that start-up loads none of them. The default: telemetry is
+ * off (undefined), and no span or metric is made.
  */
-export const TurnMetrics = Context.Reference<((tally: TurnTally) => Effect.Effect<void>) | undefined>("plexum-minimax-provider/TurnMetrics", {
-  defaultValue: () => undefined
+export const TurnTelemetry = Context.Reference<Effect.Effect<TelemetryOn | undefined>>("plexum-minimax-provider/TurnTelemetry", {
+  defaultValue: () => Effect.succeed(undefined)
 })
 
 /** The span's attributes for a finished turn. */
@@ -35,15 +43,16 @@ export const turnAttributes = (tally: TurnTally, ending: TurnEnding): Record<str
 }
 
 /** The turn's span, started now, when telemetry is on. */
-export const startTurnSpan = (model: string): Effect.Effect<Tracer.Span | undefined> =>
-  Effect.flatMap(TurnMetrics, (on) => on !== undefined ? Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }) : Effect.succeed(undefined))
+export const startTurnSpan = (telemetry: TelemetryOn | undefined, model: string): Effect.Effect<Tracer.Span | undefined> =>
+  telemetry === undefined
+    ? Effect.succeed(undefined)
+    : Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }).pipe(Effect.provideContext(telemetry.context))
 
 /** Records the finished turn: its span's attributes and end, and its metrics. */
-export const recordTurn = (span: Tracer.Span | undefined, tally: TurnTally, ending: TurnEnding) =>
+export const recordTurn = (telemetry: TelemetryOn | undefined, span: Tracer.Span | undefined, tally: TurnTally, ending: TurnEnding) =>
   Effect.gen(function*() {
-    if (span === undefined) return
+    if (telemetry === undefined || span === undefined) return
     for (const [key, value] of Object.entries(turnAttributes(tally, ending))) span.attribute(key, value)
     span.end(yield* Clock.currentTimeNanos, "stopReason" in ending ? Exit.void : Exit.fail(ending.failure))
-    const metrics = yield* TurnMetrics
-    if (metrics !== undefined) yield* metrics(tally)
+    yield* telemetry.recordMetrics(tally)
   })
