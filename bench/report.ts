@@ -22,9 +22,13 @@ export const benchTable = (rows: ReadonlyArray<BenchRow>): string => {
   return rows.map((r) => `${r.name.padEnd(width)}  ${r.value.padStart(8)}  ${r.target.padEnd(6)}  ${verdict(r)}`).join("\n")
 }
 
-export const benchMarkdown = (rows: ReadonlyArray<BenchRow>, about: ReadonlyArray<string>): string => `# Benchmark results
+export const benchMarkdown = (
+  rows: ReadonlyArray<BenchRow>,
+  about: ReadonlyArray<string>,
+  heading: { readonly title: string; readonly writtenBy: string } = { title: "Benchmark results", writtenBy: "`npm run bench -- --write` (bench/run.ts)" }
+): string => `# ${heading.title}
 
-Written by \`npm run bench -- --write\` (bench/run.ts).
+Written by ${heading.writtenBy}.
 
 ${about.map((line) => `- ${line}`).join("\n")}
 

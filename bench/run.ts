@@ -19,20 +19,27 @@
  * RSS, and the cost of a chain of two keys, the ledger and OTLP beside the default config. Every run checks that the streamed turn's content is right: the folded
  * deltas and the response's blocks equal the upstream's.
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { execFileSync, spawnSync } from "node:child_process"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { type BenchRow, benchExitCode, benchMarkdown, benchTable, failedRows } from "./report.ts"
 import { cpus, totalmem } from "node:os"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { join } from "node:path"
 import Anthropic from "@anthropic-ai/sdk"
-import type { PluginHost } from "@plexum/sdk/host"
 import { Effect, Stream } from "effect"
 import { encodeSse, thinkingThenText } from "../fake/transcripts.ts"
 import { bigTurn, bigTurnReply } from "./bigTurn.ts"
+import {
+  collectBenchGarbage,
+  concurrentTurnsPeakMiB,
+  currentRssMiB,
+  firstStdoutByteMs,
+  median,
+  percentile,
+  receiveTurn,
+  round
+} from "./measure.ts"
 import { fakeMinimax, makePlexumHome, PAY_KEY, PLUGIN_ARGS, pluginAgainst, pluginEnv, ROOT, spawnPlugin, userTurn } from "../test/support/plugin.ts"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15)
@@ -41,39 +48,7 @@ const PACED_RUNS = 9
 const MEMORY_RUNS = 5
 const STEADY_TURNS = 3000
 
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
-const percentile = (values: ReadonlyArray<number>, p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
-}
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
-
 const eventCount = bigTurn.frames.length
-
-/**
- * A full collection of this process (host and fake upstream), before a timed measure of the
- * plugin: then the bench's own garbage is not collected in the middle of it.
- */
-setFlagsFromString("--expose-gc")
-const collectBenchGarbage = runInNewContext("gc") as () => void
-
-/** A memory figure of /proc/<pid>/status in MiB: VmRSS now, VmHWM the peak. */
-const statusMiB = (pid: number, field: "VmRSS" | "VmHWM") => {
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-  return match === null ? 0 : Number(match[1]) / 1024
-}
-const currentRssMiB = (pid: number) => statusMiB(pid, "VmRSS")
-
-/** Bare node's time from spawn to its first stdout byte, with the environment the plugin gets. */
-const firstStdoutByteMs = (env: NodeJS.ProcessEnv) =>
-  Effect.callback<number>((resume) => {
-    const start = performance.now()
-    const child = spawn(process.execPath, ["-e", "process.stdout.write('x')"], { env, stdio: ["ignore", "pipe", "ignore"] })
-    child.stdout.once("data", () => resume(Effect.succeed(performance.now() - start)))
-  })
 
 /** A loopback OTLP receiver that answers every export 200 and keeps nothing; its base URL. */
 const otlpReceiver = Effect.acquireRelease(
@@ -86,35 +61,6 @@ const otlpReceiver = Effect.acquireRelease(
   }),
   (receiver) => Effect.sync(() => receiver.close())
 ).pipe(Effect.map((receiver) => receiver.url))
-const peakRssMiB = (pid: number) => statusMiB(pid, "VmHWM")
-
-/**
- * Receives a turn the way a host relays one: every event read as it arrives and not kept,
- * the deltas folded into the text and thinking, the seq checked, and the response awaited.
- */
-const receiveTurn = (host: PluginHost, turnId: string) =>
-  Effect.gen(function*() {
-    const handle = yield* host.turn(turnId, userTurn("bench"))
-    let events = 0
-    let text = ""
-    let thinking = ""
-    yield* Stream.runForEachArray(handle.events, (batch) =>
-      Effect.sync(() => {
-        for (const { seq, event } of batch) {
-          if (seq !== events++) throw new Error(`seq ${seq} arrived as event ${events - 1}`)
-          if (event.type === "text_delta") text += event.text
-          else if (event.type === "thinking_delta") thinking += event.thinking
-        }
-      }))
-    const result = yield* handle.result
-    const expected = [
-      { type: "thinking", thinking: bigTurn.expected.thinking, signature: bigTurn.expected.signature },
-      { type: "text", text: bigTurn.expected.text }
-    ]
-    if (JSON.stringify(result.content) !== JSON.stringify(expected)) return yield* Effect.die(new Error("the response's blocks differ from the upstream's"))
-    return { events, text, thinking }
-  })
-
 const program = Effect.gen(function*() {
   const fake = yield* fakeMinimax()
   const rows: Array<BenchRow> = []
@@ -290,12 +236,7 @@ const program = Effect.gen(function*() {
   // varies run to run with when collections fall, so each run starts a fresh plugin.
   const memoryRun = Effect.gen(function*() {
     const host = yield* pluginAgainst(fake, PAY_KEY, {}, {}, { recordStdout: false })
-    for (let i = 0; i < 32; i++) fake.script(bigTurnReply)
-    const concurrent = yield* Effect.forEach(Array.from({ length: 32 }, (_, i) => i), (i) => receiveTurn(host, `c${i}`), { concurrency: "unbounded" })
-    if (concurrent.some((turn) => turn.text !== bigTurn.expected.text || turn.thinking !== bigTurn.expected.thinking)) {
-      return yield* Effect.die(new Error("a concurrent turn has the wrong content"))
-    }
-    return peakRssMiB(host.pid)
+    return yield* concurrentTurnsPeakMiB(fake, host)
   }).pipe(Effect.scoped)
   const peaks = yield* Effect.forEach(Array.from({ length: MEMORY_RUNS }), () => memoryRun)
   const rss = median(peaks)

@@ -9,73 +9,18 @@
 // skip compiling it (a cache enabled from inside the bundle only helps modules loaded after it).
 // bench/RESULTS.md has the numbers.
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { builtinModules, createRequire } from "node:module"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
 import { build } from "esbuild"
+import { bundleOptions } from "./bundleOptions.mjs"
 
 rmSync("dist", { recursive: true, force: true })
 
-const common = {
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  sourcemap: "linked",
-  legalComments: "none",
-  // Whitespace and syntax only: identifiers stay, so stack traces in logs stay readable.
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: "warning",
-  banner: {
-    // undici's CommonJS needs `require`.
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-  }
-}
-
-/**
- * Node's modules reached through `process.getBuiltinModule` instead of `import` (the bundle runs
- * on Node >= 22.19 only: see scripts/launcher.mjs). An `import` of a built-in module builds its
- * whole ESM namespace, reading every property, getters included: node:fs's `promises` alone loads
- * fs/promises, readline and the REPL's history, 4 ms of each start (8 ms with the others). A
- * property that is a getter is left out, so code importing one fails to build instead of loading
- * it eagerly. `require` calls (undici's) are left as they are.
- */
-const builtinsWithoutNamespace = {
-  name: "builtins-without-namespace",
-  setup: (plugin) => {
-    const require = createRequire(import.meta.url)
-    const builtins = new Set(builtinModules)
-    plugin.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, ({ path, kind }) => {
-      const name = path.replace(/^node:/, "")
-      return kind === "import-statement" && builtins.has(name) ? { path: `node:${name}`, namespace: "builtin" } : undefined
-    })
-    plugin.onLoad({ filter: /.*/, namespace: "builtin" }, ({ path }) => {
-      const module = require(path)
-      const names = Object.keys(module).filter((name) =>
-        /^[A-Za-z_$][\w$]*$/.test(name) && name !== "default" && "value" in Object.getOwnPropertyDescriptor(module, name)
-      )
-      return {
-        contents: `const m = process.getBuiltinModule(${JSON.stringify(path)});\nexport default m;\n` +
-          names.map((name) => `export const ${name} = m.${name};`).join("\n"),
-        loader: "js"
-      }
-    })
-  }
-}
-
 const { metafile } = await build({
-  ...common,
+  ...bundleOptions,
   metafile: true,
   entryPoints: { plugin: "src/main.ts", cli: "src/cli/runCli.ts" },
   outdir: "dist",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
-  plugins: [builtinsWithoutNamespace, {
-    name: "undici-exports",
-    setup: (plugin) =>
-      plugin.onResolve({ filter: /^\.\/Undici\.js$/ }, ({ importer }) =>
-        importer.includes("@effect/platform-node") ? { path: resolve("scripts/undiciExports.mjs") } : undefined)
-  }]
+  chunkNames: "chunks/[name]-[hash]"
 })
 
 writeFileSync("dist/main.js", readFileSync("scripts/launcher.mjs", "utf8"))
