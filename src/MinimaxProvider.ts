@@ -128,14 +128,14 @@ export class MinimaxProvider extends Context.Service<MinimaxProvider, ProviderPl
         Stream.unwrap(Effect.gen(function*() {
           const tally = startTally(turnId, request.model, performance.now(), Date.now())
           const turnTelemetry = yield* telemetry
-          const span = yield* startTurnSpan(turnTelemetry, request.model)
+          const traced = yield* startTurnSpan(turnTelemetry, request.model)
           const finished = (ending: TurnEnding) =>
             Effect.suspend(() => {
               const endedAt = performance.now()
               return Effect.all([
                 Effect.logInfo("turn finished").pipe(Effect.annotateLogs(tallySummary(tally, ending, endedAt))),
                 ledger.record(ledgerRowOf(tally, ending, endedAt)),
-                recordTurn(turnTelemetry, span, tally, ending)
+                recordTurn(traced, tally, ending)
               ], { discard: true })
             })
           const turnKeys = yield* Effect.tapError(current, (failure) => finished({ failure: failure._tag }))

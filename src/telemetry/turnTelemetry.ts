@@ -42,17 +42,26 @@ export const turnAttributes = (tally: TurnTally, ending: TurnEnding): Record<str
   }
 }
 
+/** A turn being traced: its span, and the exporters it reports to. */
+export interface TracedTurn {
+  readonly span: Tracer.Span
+  readonly telemetry: TelemetryOn
+}
+
 /** The turn's span, started now, when telemetry is on. */
-export const startTurnSpan = (telemetry: TelemetryOn | undefined, model: string): Effect.Effect<Tracer.Span | undefined> =>
+export const startTurnSpan = (telemetry: TelemetryOn | undefined, model: string): Effect.Effect<TracedTurn | undefined> =>
   telemetry === undefined
     ? Effect.succeed(undefined)
-    : Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }).pipe(Effect.provideContext(telemetry.context))
+    : Effect.makeSpan(`chat ${model}`, { kind: "client", root: true }).pipe(
+      Effect.provideContext(telemetry.context),
+      Effect.map((span) => ({ span, telemetry }))
+    )
 
 /** Records the finished turn: its span's attributes and end, and its metrics. */
-export const recordTurn = (telemetry: TelemetryOn | undefined, span: Tracer.Span | undefined, tally: TurnTally, ending: TurnEnding) =>
+export const recordTurn = (traced: TracedTurn | undefined, tally: TurnTally, ending: TurnEnding) =>
   Effect.gen(function*() {
-    if (telemetry === undefined || span === undefined) return
-    for (const [key, value] of Object.entries(turnAttributes(tally, ending))) span.attribute(key, value)
-    span.end(yield* Clock.currentTimeNanos, "stopReason" in ending ? Exit.void : Exit.fail(ending.failure))
-    yield* telemetry.recordMetrics(tally)
+    if (traced === undefined) return
+    for (const [key, value] of Object.entries(turnAttributes(tally, ending))) traced.span.attribute(key, value)
+    traced.span.end(yield* Clock.currentTimeNanos, "stopReason" in ending ? Exit.void : Exit.fail(ending.failure))
+    yield* traced.telemetry.recordMetrics(tally)
   })
