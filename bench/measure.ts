@@ -23,12 +23,20 @@ export const percentile = (values: ReadonlyArray<number>, p: number) => {
 }
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
+let gc: (() => void) | undefined
+
 /**
  * A full collection of this process (host and fake upstream), before a timed measure of the
- * plugin: then the bench's own garbage is not collected in the middle of it.
+ * plugin: then the bench's own garbage is not collected in the middle of it. The first call
+ * exposes V8's `gc`, so importing this module changes nothing (the soak test imports it).
  */
-setFlagsFromString("--expose-gc")
-export const collectBenchGarbage = runInNewContext("gc") as () => void
+export const collectBenchGarbage = () => {
+  if (gc === undefined) {
+    setFlagsFromString("--expose-gc")
+    gc = runInNewContext("gc") as () => void
+  }
+  gc()
+}
 
 /** A memory figure of /proc/<pid>/status in MiB: VmRSS now, VmHWM the peak. */
 const statusMiB = (pid: number, field: "VmRSS" | "VmHWM") => {

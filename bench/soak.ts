@@ -5,11 +5,11 @@
  * every successful turn's content is right, sockets return to their baseline, and the plugin
  * still answers ping.
  */
-import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import { minimaxError, type Reply } from "../fake/FakeMinimax.ts"
 import { defaultTranscript, encodeSse } from "../fake/transcripts.ts"
 import { fakeMinimax, PAY_KEY, pluginAgainst, userTurn } from "../test/support/plugin.ts"
+import { peakRssMiB as peakRss, round } from "./measure.ts"
 
 export interface SoakReport {
   readonly turns: number
@@ -45,11 +45,6 @@ const faultReply = (fault: typeof FAULTS[number], prompt: string): Reply => {
     case "garbage":
       return { kind: "sse", raw: "event: message_start\ndata: {this is not json\n\n" }
   }
-}
-
-const peakRss = (pid: number): number => {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-  return match === null ? 0 : Number(match[1]) / 1024
 }
 
 export const runSoak = (options: { readonly turns: number; readonly concurrency: number; readonly faultRate: number; readonly seed?: number }) =>
@@ -88,7 +83,7 @@ export const runSoak = (options: { readonly turns: number; readonly concurrency:
       }), { concurrency: options.concurrency, discard: true })
 
     const durationMs = Date.now() - started
-    const peakRssMiB = Math.round(peakRss(host.pid) * 10) / 10
+    const peakRssMiB = round(peakRss(host.pid))
     const aliveAfter = (yield* Effect.result(host.request("ping", {})))._tag === "Success"
     // idle keep-alive connections are the pool's to keep; give it the time undici allows them (4 s)
     yield* Effect.sleep("4500 millis")
